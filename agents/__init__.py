@@ -1,0 +1,1 @@
+"""The county's agents: households and cooperatives as arrays, institutions as mesa.Agent."""

@@ -1,0 +1,82 @@
+"""The county government: transfers, the minimum living guarantee and its budget lines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from agents.households import HOUSEHOLDS
+
+if TYPE_CHECKING:
+    from agents.households import Households, Payments
+    from simulation.scenario import Transfers
+
+GOVERNMENT = "government"
+
+# Budget lines: the ledger kinds the government pays under. Later mechanisms add theirs.
+BUDGET_LINES = (
+    "basic_transfers",
+    "dibao",
+    "interest_subsidy",
+    "risk_compensation",
+    "guarantee_fee_subsidy",
+    "premium_subsidy",
+    "anti_poverty_premiums",
+    "assistance",
+    "capital_injections",
+)
+
+
+class Government(mesa.Agent):
+    """County government. Its cash may go negative: deficits are funded from above.
+
+    Attributes:
+        cash: county budget balance (yuan).
+        spent: cumulative outlays by budget line (yuan).
+    """
+
+    def __init__(self, model: mesa.Model, transfers: Transfers, ledger: Payments) -> None:
+        super().__init__(model)
+        self.transfers = transfers
+        self.ledger = ledger
+        self.cash = 0.0
+        self.spent: dict[str, float] = defaultdict(float)
+
+    def pay_households(
+        self, line: str, households: Households, amount: np.ndarray, rows: np.ndarray | None = None
+    ) -> float:
+        """Pay households under a budget line; the amount is also counted as their transfer income."""
+        paid = self.ledger.pay(line, GOVERNMENT, HOUSEHOLDS, amount, payee_rows=rows)
+        if rows is None:
+            households.transfer_month += amount
+        else:
+            households.transfer_month[rows] += amount  # rows are distinct households
+        self.spent[line] += paid
+        return paid
+
+    def pay_transfers(self, households: Households) -> None:
+        """Monthly pensions and farm subsidies per person, and dibao top-ups to enrolled households."""
+        self.pay_households("basic_transfers", households, self.transfers.basic_per_capita * households.size)
+        enrolled = np.flatnonzero(households.dibao)
+        if enrolled.size:
+            gap = self.transfers.dibao_standard - households.dibao_base_pc[enrolled]
+            top_up = np.maximum(gap, 0.0) * households.size[enrolled] / 12.0
+            self.pay_households("dibao", households, top_up, enrolled)
+            households.dibao_year[enrolled] += top_up
+
+    def enrol_dibao(self, households: Households, takeup_draw: np.ndarray) -> None:
+        """At the annual assessment, review dibao: keep the still eligible, enrol some newly eligible.
+
+        Eligible: per-capita income without dibao below the standard. Enrolled households
+        stay while eligible; a newly eligible household enters with the take-up chance
+        (exclusion errors are large: Golan, Sicular and Umapathi, World Development 2017).
+        The benefit tops up the assessed income to the standard for the next 12 months.
+        """
+        base_pc = (households.income_12m - households.dibao_year) / households.size
+        eligible = base_pc < self.transfers.dibao_standard
+        households.dibao = eligible & (households.dibao | (takeup_draw < self.transfers.dibao_takeup))
+        households.dibao_base_pc = base_pc
+        households.dibao_year[:] = 0.0

@@ -1,0 +1,270 @@
+"""Farm households as arrays: one row per household, no Python loop on the monthly path.
+
+State is declared once in :class:`Households`; the monthly rules are short methods that
+read as the economic rule they implement, each moving money through the ledger handed
+in by the model. Population synthesis lives in ``agents/population.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.scenario import Scenario
+
+HOUSEHOLDS = "households"
+REST_OF_WORLD = "rest_of_world"
+
+
+class Payments(Protocol):
+    """What households need of the ledger: a way to move money between sectors."""
+
+    def pay(self, kind, payer, payee, amount, payer_rows=None, payee_rows=None) -> float: ...  # noqa: D102
+
+
+class Assessment(NamedTuple):
+    """Outcome of an annual poverty assessment, as boolean masks over households."""
+
+    relapses: np.ndarray
+    exited_before: np.ndarray
+    newly_poor: np.ndarray
+
+
+class Households:
+    """State of every household in the county, one array element per household.
+
+    Static traits: ``region``, ``village``, ``group``, ``size``, ``labour``, ``land``,
+    ``crop``, ``productivity``, ``digital``, ``migrants``. Dynamic state: ``cash``,
+    ``assets``, ``planted``, ``jobless_months``, ``sick_months``, the rolling 12-month
+    income buffer and the poverty history (``ever_poor``, ``exited``, ``poor``).
+    """
+
+    def __init__(self, n: int, scenario: Scenario) -> None:
+        self.n = n
+        self.params = scenario
+        # static traits (filled by population synthesis)
+        self.region = np.zeros(n, np.int8)
+        self.village = np.zeros(n, np.int32)
+        self.group = np.zeros(n, np.int8)
+        self.size = np.ones(n, np.float64)
+        self.labour = np.zeros(n, np.float64)
+        self.migrants = np.zeros(n, np.float64)
+        self.land = np.zeros(n, np.float64)
+        self.crop = np.zeros(n, np.int8)
+        self.productivity = np.ones(n, np.float64)
+        self.farms_own_land = np.ones(n, bool)
+        self.digital = np.zeros(n, bool)
+        # money and productive capital
+        self.cash = np.zeros(n, np.float64)
+        self.assets = np.zeros(n, np.float64)
+        # production and work
+        self.planted = np.zeros(n, np.float64)  # share of land planted this season
+        self.season_inputs = np.zeros(n, np.float64)  # input cost of the season, charged at harvest
+        self.jobless_months = np.zeros(n, np.int16)
+        self.sick_months = np.zeros(n, np.int16)
+        self.medical_due = np.zeros(n, np.float64)
+        self.unmet_need = np.zeros(n, np.float64)
+        # income: this month by source, and the rolling 12 months
+        self.income_month = np.zeros(n, np.float64)
+        self.income_ring = np.zeros((12, n), np.float64)
+        self.income_12m = np.zeros(n, np.float64)
+        self.farm_month = np.zeros(n, np.float64)
+        self.wage_month = np.zeros(n, np.float64)
+        self.transfer_month = np.zeros(n, np.float64)
+        self.dibao_year = np.zeros(n, np.float64)
+        # poverty history, updated at the annual assessment
+        self.poor = np.zeros(n, bool)
+        self.ever_poor = np.zeros(n, bool)
+        self.exited = np.zeros(n, bool)
+        self.relapsed = np.zeros(n, bool)
+        self.dibao = np.zeros(n, bool)
+        self.dibao_base_pc = np.zeros(n, np.float64)
+        self.assessed_income_pc = np.zeros(n, np.float64)
+
+    # ------------------------------------------------------------------ derived measures
+    @property
+    def income_pc(self) -> np.ndarray:
+        """Rolling 12-month per-capita net income (yuan per person per year)."""
+        return self.income_12m / self.size
+
+    def subsistence(self) -> np.ndarray:
+        """Monthly subsistence spending of each household (yuan)."""
+        return self.params.consumption.subsistence_per_capita * self.size
+
+    def input_bill(self) -> np.ndarray:
+        """Cost of a full season's inputs on the land the household farms itself (yuan)."""
+        cost_per_mu = np.array([c.input_cost_per_mu for c in self.params.farming.crops.in_order()])
+        return self.land * cost_per_mu[self.crop] * self.farms_own_land
+
+    def decide_land_use(self) -> None:
+        """Farm the land only when expected revenue covers the inputs; otherwise lease it out."""
+        crops = self.params.farming.crops.in_order()
+        revenue = np.array([c.revenue_per_mu for c in crops])[self.crop] * self.productivity
+        cost = np.array([c.input_cost_per_mu for c in crops])[self.crop]
+        self.farms_own_land = revenue > cost + self.params.farming.land_rent_per_mu
+
+    def buffer(self) -> np.ndarray:
+        """Cash a household aims to hold: a precautionary reserve plus next season's input bill (yuan)."""
+        return self.params.consumption.buffer_months * self.subsistence() + self.input_bill()
+
+    def workers_available(self) -> np.ndarray:
+        """Working members this month (a sick worker stays home)."""
+        return np.maximum(self.labour - (self.sick_months > 0), 0.0)
+
+    # ------------------------------------------------------------------ production
+    def buy_inputs(self, month_of_year: int, ledger: Payments) -> None:
+        """At planting, buy inputs for as much land as cash allows (credit relaxes this)."""
+        crops = self.params.farming.crops.in_order()
+        plants_now = np.array([c.plant_month == month_of_year for c in crops])[self.crop] & self.farms_own_land
+        if not plants_now.any():
+            return
+        rows = np.flatnonzero(plants_now)
+        need = self.input_bill()[rows]
+        # inputs are paid from cash beyond one month of subsistence
+        affordable = np.maximum(self.cash[rows] - self.subsistence()[rows], 0.0)
+        spend = np.minimum(need, affordable)
+        self.planted[rows] = np.divide(spend, need, out=np.zeros_like(spend), where=need > 0)
+        ledger.pay("farm_inputs", HOUSEHOLDS, REST_OF_WORLD, spend, payer_rows=rows)
+        self.season_inputs[rows] = spend
+
+    def harvest(self, month_of_year: int, yield_factor: np.ndarray, price: np.ndarray, ledger: Payments) -> None:
+        """At harvest, sell the planted share of land's produce at the crop's price index.
+
+        Farm net income is recognised at the sale: revenue less the season's input cost
+        (accrual over the production cycle), so the rolling 12-month income does not swing
+        with the calendar gap between planting and harvest.
+
+        Args:
+            month_of_year: 1..12.
+            yield_factor: per household, weather and luck (1 = an ordinary season).
+            price: price index per crop (order of CROPS).
+            ledger: where the sale is recorded.
+        """
+        crops = self.params.farming.crops.in_order()
+        harvests_now = np.array([c.harvest_month == month_of_year for c in crops])[self.crop]
+        if not harvests_now.any():
+            return
+        rows = np.flatnonzero(harvests_now)
+        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]]
+        sales = (
+            self.land[rows]
+            * self.planted[rows]
+            * revenue_per_mu
+            * self.productivity[rows]
+            * yield_factor[rows]
+            * price[self.crop[rows]]
+        )
+        ledger.pay("produce_sales", REST_OF_WORLD, HOUSEHOLDS, sales, payee_rows=rows)
+        self.farm_month[rows] += sales - self.season_inputs[rows]
+        self.planted[rows] = 0.0
+        self.season_inputs[rows] = 0.0
+
+    def earn_asset_income(self, ledger: Payments) -> None:
+        """Productive assets yield a monthly net income; leased-out land earns its rent."""
+        rent = self.params.farming.land_rent_per_mu / 12.0
+        income = self.assets * self.params.assets.monthly_return + rent * self.land * ~self.farms_own_land
+        ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
+        self.farm_month += income
+
+    # ------------------------------------------------------------------ labour
+    def update_jobs(self, job_draw: np.ndarray) -> None:
+        """Migrant work stops with a monthly chance and resumes after a search."""
+        labour = self.params.labour
+        employed = self.jobless_months == 0
+        loses = employed & (self.migrants > 0) & (job_draw < labour.job_loss_probability)
+        recovers = ~employed & (job_draw < 1.0 / max(labour.job_search_months, 1.0))
+        self.jobless_months[~employed] += 1
+        self.jobless_months[recovers] = 0
+        self.jobless_months[loses] = 1
+
+    def earn_wages(self, ledger: Payments) -> None:
+        """Migrant and local wages; a sick or jobless worker earns nothing that month."""
+        labour = self.params.labour
+        available = self.workers_available()
+        migrants = np.minimum(self.migrants, available) * (self.jobless_months == 0)
+        locals_ = available - np.minimum(self.migrants, available)
+        wages = self.productivity * (
+            migrants * labour.migrant_wage + locals_ * labour.local_wage * labour.local_work_months / 12.0
+        )
+        ledger.pay("wages_migrant_local", REST_OF_WORLD, HOUSEHOLDS, wages)
+        self.wage_month += wages
+
+    # ------------------------------------------------------------------ health
+    def fall_ill(self, event_draw: np.ndarray, cost_draw: np.ndarray) -> None:
+        """Serious illness: an out-of-pocket bill due this month and months without work."""
+        health = self.params.health
+        ill = event_draw < health.event_probability
+        sigma = health.cost_sd_log
+        mu = np.log(max(health.cost_mean, 1e-9)) - 0.5 * sigma**2
+        cost = np.exp(mu + sigma * cost_draw)
+        self.medical_due = np.where(ill, cost * (1.0 - health.reimbursement_share), 0.0)
+        self.sick_months = np.where(ill & (self.labour > 0), health.sick_months, np.maximum(self.sick_months - 1, 0))
+
+    # ------------------------------------------------------------------ consumption
+    def consume(self, ledger: Payments) -> None:
+        """Pay medical bills and spend; sell productive assets in distress when cash runs out.
+
+        Spending is subsistence plus a share of cash above the precautionary buffer.
+        When cash does not cover the bill and subsistence, assets are sold at a discount
+        (the poverty-trap channel); need still unmet after that is recorded, not paid.
+        """
+        rules, assets = self.params.consumption, self.params.assets
+        buffer = self.buffer()
+        planned = (
+            self.subsistence() + self.medical_due + rules.spend_share_above_buffer * np.maximum(self.cash - buffer, 0.0)
+        )
+        shortfall = np.maximum(planned - self.cash, 0.0)
+        in_distress = np.flatnonzero(shortfall > 0)
+        if in_distress.size:
+            keep = 1.0 - assets.distress_sale_discount
+            sold = np.minimum(self.assets[in_distress], shortfall[in_distress] / max(keep, 1e-9))
+            self.assets[in_distress] -= sold
+            ledger.pay("distress_asset_sales", REST_OF_WORLD, HOUSEHOLDS, sold * keep, payee_rows=in_distress)
+        spend = np.minimum(planned, np.maximum(self.cash, 0.0))
+        self.unmet_need = planned - spend
+        ledger.pay("consumption_medical", HOUSEHOLDS, REST_OF_WORLD, spend)
+        invest = rules.invest_share_above_buffer * np.maximum(self.cash - 2.0 * buffer, 0.0)
+        self.assets += invest
+        ledger.pay("asset_purchases", HOUSEHOLDS, REST_OF_WORLD, invest)
+
+    # ------------------------------------------------------------------ poverty status
+    def close_month(self, month: int) -> None:
+        """Roll this month's net income into the 12-month window and reset the month."""
+        self.income_month = self.farm_month + self.wage_month + self.transfer_month
+        slot = month % 12
+        self.income_12m += self.income_month - self.income_ring[slot]
+        self.income_ring[slot] = self.income_month
+
+    def reset_month(self) -> None:
+        """Clear this month's income by source before the month's phases run."""
+        self.farm_month[:] = 0.0
+        self.wage_month[:] = 0.0
+        self.transfer_month[:] = 0.0
+
+    def start_poverty_history(self, line: float, registered_poor: np.ndarray) -> None:
+        """The first assessment: registered-poor households above the line have exited poverty."""
+        self.poor = self.income_pc < line
+        self.ever_poor = registered_poor | self.poor
+        self.exited = self.ever_poor & ~self.poor
+        self.relapsed[:] = False
+        self.assessed_income_pc = self.income_pc.copy()
+
+    def assess_poverty(self, line: float) -> Assessment:
+        """Annual assessment on rolling 12-month per-capita income.
+
+        A relapse is a household that had exited poverty (poor once, not poor at the last
+        assessment) and is below the line now; a household below the line that was never
+        poor is newly poor.
+        """
+        poor_now = self.income_pc < line
+        exited_before = self.exited.copy()
+        relapses = exited_before & poor_now
+        newly_poor = poor_now & ~self.ever_poor
+        self.relapsed |= relapses
+        self.ever_poor |= poor_now
+        self.exited = self.ever_poor & ~poor_now
+        self.poor = poor_now
+        self.assessed_income_pc = self.income_pc.copy()
+        return Assessment(relapses, exited_before, newly_poor)

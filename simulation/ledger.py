@@ -1,0 +1,179 @@
+"""The ledger: every yuan moves between named sectors through :meth:`Ledger.pay`.
+
+A sector is an account holding cash: an array (one row per household or cooperative) or a
+scalar (an institution). ``pay`` moves the money and records the flow under a kind
+(``"consumption"``, ``"dibao"``, ``"loan_repayment"``…). At the end of each month
+:meth:`Ledger.close_month` checks that each sector's cash changed by exactly its recorded
+flows, and that total cash inside the county changed only by flows with the rest of the
+world; the largest discrepancy is reported as ``ledger_imbalance`` (yuan).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+REST_OF_WORLD = "rest_of_world"
+
+
+class ArrayAccount:
+    """Cash held row by row (households, cooperatives): a float64 array."""
+
+    def __init__(self, cash: np.ndarray) -> None:
+        self.cash = cash
+
+    def total(self) -> float:
+        """Cash of the whole sector."""
+        return float(self.cash.sum())
+
+    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> float:
+        """Add ``sign * amount`` to the given rows (all rows when ``rows`` is None)."""
+        if rows is None:
+            if sign > 0:
+                self.cash += amount
+            else:
+                self.cash -= amount
+            return float(np.sum(amount)) if np.ndim(amount) else float(amount) * self.cash.size
+        amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), np.shape(rows))
+        self.cash += sign * np.bincount(rows, weights=amount, minlength=self.cash.size)
+        return float(amount.sum())
+
+
+class ScalarAccount:
+    """Cash of one institution, read and written through its ``cash`` attribute."""
+
+    def __init__(self, holder: object) -> None:
+        self.holder = holder
+
+    def total(self) -> float:
+        """Cash of the institution."""
+        return float(self.holder.cash)
+
+    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> float:
+        """Add ``sign * sum(amount)`` to the institution's cash."""
+        total = float(np.sum(amount))
+        self.holder.cash += sign * total
+        return total
+
+
+class RestOfWorld:
+    """Markets, migrant employers and higher government: an unlimited counterparty."""
+
+    cash = 0.0
+
+    def total(self) -> float:
+        """Not counted: the rest of the world's cash is outside the county."""
+        return 0.0
+
+    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> float:
+        """Record the amount only."""
+        return float(np.sum(amount))
+
+
+@dataclass
+class MonthFlows:
+    """Flows recorded in one month, by (kind, payer, payee), and net by sector."""
+
+    by_kind: dict[tuple[str, str, str], float] = field(default_factory=lambda: defaultdict(float))
+    net: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def paid(self, payer: str | None = None, payee: str | None = None, kind: str | None = None) -> float:
+        """Sum of the flows matching the given payer, payee and kind (None matches all)."""
+        return sum(
+            v
+            for (k, a, b), v in self.by_kind.items()
+            if (kind is None or k == kind) and (payer is None or a == payer) and (payee is None or b == payee)
+        )
+
+
+class LedgerImbalanceError(RuntimeError):
+    """Cash changed without a recorded flow: a bug in the model, never a user error."""
+
+
+class Ledger:
+    """Moves money between named sectors and checks the books every month."""
+
+    def __init__(self, relative_tolerance: float = 1e-6) -> None:
+        self.accounts: dict[str, ArrayAccount | ScalarAccount | RestOfWorld] = {REST_OF_WORLD: RestOfWorld()}
+        self.relative_tolerance = relative_tolerance
+        self.month = MonthFlows()
+        self.totals: dict[tuple[str, str, str], float] = defaultdict(float)
+        self._opening: dict[str, float] = {}
+        self.closed = MonthFlows()
+        self.last_imbalance = 0.0
+
+    def open_array_sector(self, name: str, cash: np.ndarray) -> None:
+        """Register a sector whose cash is an array (one row per member)."""
+        self.accounts[name] = ArrayAccount(cash)
+        self._opening[name] = self.accounts[name].total()
+
+    def open_scalar_sector(self, name: str, holder: object) -> None:
+        """Register an institution whose cash is its ``cash`` attribute."""
+        self.accounts[name] = ScalarAccount(holder)
+        self._opening[name] = self.accounts[name].total()
+
+    def pay(
+        self,
+        kind: str,
+        payer: str,
+        payee: str,
+        amount: np.ndarray | float,
+        payer_rows: np.ndarray | None = None,
+        payee_rows: np.ndarray | None = None,
+    ) -> float:
+        """Move ``amount`` from ``payer`` to ``payee`` and record it under ``kind``.
+
+        Args:
+            kind: what the money is for (a budget line, a loan flow, a market sale).
+            payer: name of the paying sector.
+            payee: name of the receiving sector.
+            amount: a scalar, or one amount per row.
+            payer_rows: for an array sector, the row paying each amount (None: all rows,
+                in order).
+            payee_rows: likewise for the receiving sector.
+
+        Returns:
+            The total moved, in yuan.
+        """
+        total = self.accounts[payer].move(amount, payer_rows, -1.0)
+        self.accounts[payee].move(amount, payee_rows, +1.0)
+        if total != 0.0:
+            self.month.by_kind[(kind, payer, payee)] += total
+            self.month.net[payer] -= total
+            self.month.net[payee] += total
+        return total
+
+    def close_month(self) -> float:
+        """Check the month's books, start a new month, and return the imbalance in yuan.
+
+        Raises:
+            LedgerImbalanceError: a sector's cash moved by more than the tolerance
+                without a recorded flow.
+        """
+        worst = 0.0
+        scale = 1.0
+        closing: dict[str, float] = {}
+        for name, account in self.accounts.items():
+            if name == REST_OF_WORLD:
+                continue
+            closing[name] = account.total()
+            change = closing[name] - self._opening[name]
+            worst = max(worst, abs(change - self.month.net.get(name, 0.0)))
+            scale = max(scale, abs(closing[name]), abs(self._opening[name]))
+        inside = sum(closing.values()) - sum(self._opening.values())
+        worst = max(worst, abs(inside + self.month.net.get(REST_OF_WORLD, 0.0)))
+        if worst > self.relative_tolerance * scale:
+            raise LedgerImbalanceError(f"ledger out of balance by {worst:.6g} yuan")
+        for key, value in self.month.by_kind.items():
+            self.totals[key] += value
+        self.closed = self.month
+        self.month = MonthFlows()
+        self._opening = closing
+        self.last_imbalance = worst
+        return worst
+
+    def cash_of(self, sector: str) -> float:
+        """Current cash of a sector."""
+        return self.accounts[sector].total()

@@ -1,0 +1,150 @@
+"""Outcome measures: the formulas, and the registry of every reported metric.
+
+Poverty measures are over persons (each household weighted by its size) on rolling
+12-month per-capita net income. Each metric declares how a run is summarised
+(``sum`` over the horizon, mean over the ``last_year``, mean over the annual
+``assessments``, or ``max``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A reported outcome: its unit, meaning and how a run is summarised."""
+
+    name: str
+    unit: str
+    description: str
+    summary: str  # "sum" | "last_year" | "assessments" | "max"
+    built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "relapse_rate",
+        "share per year",
+        "Share of households that had exited poverty whose rolling 12-month "
+        "per-capita income is below the line (confirmed at each annual assessment, monitored monthly between)",
+        "assessments",
+    ),
+    Metric("relapse_count", "households", "Relapses confirmed at the annual assessment (0 in other months)", "sum"),
+    Metric(
+        "new_poor_count", "households", "Never-poor households found below the line at the annual assessment", "sum"
+    ),
+    Metric("poverty_headcount", "share of persons", "FGT(0): persons below the poverty line", "last_year"),
+    Metric("poverty_gap", "share of line", "FGT(1): mean shortfall below the line, over all persons", "last_year"),
+    Metric("poverty_severity", "share of line squared", "FGT(2): squared shortfall, over all persons", "last_year"),
+    Metric("at_risk_share", "share of persons", "Persons below the monitoring line (including the poor)", "last_year"),
+    Metric("mean_income_pc", "yuan per person per year", "Mean rolling 12-month per-capita net income", "last_year"),
+    Metric(
+        "farm_income_pc", "yuan per person per year", "Farm and asset net income this month, annualised", "last_year"
+    ),
+    Metric("wage_income_pc", "yuan per person per year", "Wage income this month, annualised", "last_year"),
+    Metric(
+        "transfer_income_pc", "yuan per person per year", "Government transfers this month, annualised", "last_year"
+    ),
+    Metric("gini", "index 0-1", "Gini of per-capita income over persons (incomes floored at 0)", "last_year"),
+    Metric("distress_sales", "yuan", "Productive assets sold in distress (book value)", "sum"),
+    Metric(
+        "unmet_need_share",
+        "share of households",
+        "Households that could not pay subsistence and medical bills",
+        "last_year",
+    ),
+    Metric("disaster_regions", "regions", "Regions hit by a disaster season this year", "last_year"),
+    Metric("credit_coverage", "share", "Eligible households with a loan", "last_year", built=False),
+    Metric("loans_outstanding", "yuan", "Principal outstanding", "last_year", built=False),
+    Metric("npl_ratio", "share", "Non-performing loans over loans outstanding", "last_year", built=False),
+    Metric("bank_profit", "yuan", "Banks' profit this month", "sum", built=False),
+    Metric("guarantor_equity", "yuan", "Guarantors' equity", "last_year", built=False),
+    Metric("guarantor_leverage", "x net assets", "Guarantee liability over guarantor equity", "last_year", built=False),
+    Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year", built=False),
+    Metric("insurance_premiums", "yuan", "Premiums written this month", "sum", built=False),
+    Metric("insurance_claims", "yuan", "Claims paid this month", "sum", built=False),
+    Metric(
+        "insurance_loss_ratio", "share", "Claims over premiums (summary: over the whole run)", "last_year", built=False
+    ),
+    Metric("enterprise_defaults", "enterprises", "Leading enterprises defaulting this month", "sum", built=False),
+    Metric("fiscal_cost", "yuan", "Government outlays this month, all budget lines", "sum"),
+    Metric(
+        "large_scale_relapse",
+        "0/1",
+        "1 when the relapse rate of any region or group passes the scenario's threshold",
+        "max",
+    ),
+    Metric("ledger_imbalance", "yuan", "Largest unexplained cash change of any sector this month", "max"),
+)
+METRIC_NAMES = tuple(m.name for m in METRICS)
+MAIN_METRICS = (
+    "relapse_rate",
+    "relapse_count",
+    "poverty_headcount",
+    "at_risk_share",
+    "mean_income_pc",
+    "gini",
+    "fiscal_cost",
+)
+
+
+def fgt(income_pc: np.ndarray, weights: np.ndarray, line: float, alpha: int) -> float:
+    """Foster-Greer-Thorbecke index: weighted mean of ((line - y) / line)^alpha over the poor."""
+    gap = np.clip((line - income_pc) / line, 0.0, None)
+    poor = income_pc < line
+    return float(np.sum(weights * poor * gap**alpha) / np.sum(weights))
+
+
+def gini(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Gini index of ``values`` (floored at 0), each counted ``weights`` times."""
+    y = np.maximum(np.asarray(values, np.float64), 0.0)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, np.float64)
+    order = np.argsort(y, kind="stable")
+    y, w = y[order], w[order]
+    wy = np.cumsum(w * y)
+    total_w, total_wy = w.sum(), wy[-1] if wy.size else 0.0
+    if total_wy <= 0:
+        return 0.0
+    # area under the Lorenz curve by trapezoids, one per person-group
+    previous = np.concatenate(([0.0], wy[:-1]))
+    lorenz_area = np.sum(w * (previous + wy)) / (2.0 * total_w * total_wy)
+    return float(1.0 - 2.0 * lorenz_area)
+
+
+def share_below(mask_of: np.ndarray, among: np.ndarray) -> float:
+    """Share of ``among`` for which ``mask_of`` holds (0 when ``among`` is empty)."""
+    n = int(among.sum())
+    return float((mask_of & among).sum() / n) if n else 0.0
+
+
+def rate_by_category(hit: np.ndarray, among: np.ndarray, category: np.ndarray, k: int) -> np.ndarray:
+    """Per-category share of ``among`` for which ``hit`` holds (np.bincount, no loop)."""
+    denominators = np.bincount(category, weights=among, minlength=k)
+    numerators = np.bincount(category, weights=hit & among, minlength=k)
+    return np.divide(numerators, denominators, out=np.zeros(k), where=denominators > 0)
+
+
+def summarise(series: dict[str, np.ndarray], assessment: np.ndarray) -> dict[str, float]:
+    """Collapse one run's monthly series into its summary row (see each metric's ``summary``)."""
+    row: dict[str, float] = {}
+    for name, values in series.items():
+        metric = METRIC_BY_NAME.get(name)
+        how = metric.summary if metric else ("sum" if name.startswith("fiscal_") else "last_year")
+        if how == "sum":
+            row[name] = float(np.sum(values))
+        elif how == "max":
+            row[name] = float(np.max(values))
+        elif how == "assessments":
+            row[name] = float(np.mean(values[assessment])) if assessment.any() else float("nan")
+        else:
+            row[name] = float(np.mean(values[-12:]))
+    if "insurance_premiums" in series:
+        premiums = float(np.sum(series["insurance_premiums"]))
+        row["insurance_loss_ratio"] = float(np.sum(series["insurance_claims"])) / premiums if premiums else 0.0
+    return row
+
+
+METRIC_BY_NAME = {m.name: m for m in METRICS}

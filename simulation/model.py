@@ -1,0 +1,203 @@
+"""ValueChainModel: one county, month by month, in the ten phases of DESIGN.md section 2."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from agents.government import BUDGET_LINES, GOVERNMENT, Government
+from agents.households import HOUSEHOLDS, Assessment
+from agents.population import GROUP_EX_POOR, synthesize_households
+from simulation.ledger import Ledger
+from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
+from simulation.rng import RandomStreams
+from simulation.scenario import GROUPS, REGIONS, Scenario
+from simulation.shocks import Prices, Weather
+
+
+class ValueChainModel(mesa.Model):
+    """A county's agricultural value chain, stepped one month at a time.
+
+    Args:
+        scenario: the validated parameters (``load_scenario``).
+        seed: root seed of the experiment.
+        replicate: replicate index; with ``seed`` it fixes every random stream.
+
+    Example:
+        >>> model = ValueChainModel(load_scenario("scenarios/baseline.yaml"), seed=1)
+        >>> model.run_for(12)
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0) -> None:
+        self.streams = RandomStreams(seed, replicate)
+        super().__init__(rng=self.streams.stream("mesa"))
+        self.params = scenario
+        self.month = -12 * scenario.horizon.spin_up_years
+        self.ledger = Ledger()
+        self.households = synthesize_households(scenario, self.streams.population)
+        self.n_villages = int(self.households.village.max()) + 1
+        self.weather = Weather(scenario, self.n_villages)
+        self.prices = Prices(scenario)
+        self.government = Government(self, scenario.transfers, self.ledger)
+        self.ledger.open_array_sector(HOUSEHOLDS, self.households.cash)
+        self.ledger.open_scalar_sector(GOVERNMENT, self.government)
+        self.assessment: Assessment | None = None
+        self.government.enrol_dibao(self.households, self.streams.transfers.random(self.households.n))
+        self.records: list[dict[str, float]] = []
+        self.running = True
+        self.spin_up()
+
+    def spin_up(self) -> None:
+        """Run the spin-up years (not recorded), then take the first poverty assessment as month 0."""
+        while self.month < 0:
+            self.step()
+        hh = self.households
+        hh.start_poverty_history(self.params.poverty.line, hh.group == GROUP_EX_POOR)
+        self.assessment = None
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """One month, in the fixed order of DESIGN.md section 2."""
+        self.month += 1
+        self.households.reset_month()
+        self.apply_shocks()
+        self.produce()
+        self.work()
+        self.insure()
+        self.support()
+        self.consume()
+        self.service_loans()
+        self.lend()
+        self.monitor()
+        self.account()
+        self.running = self.month < self.params.months
+
+    @property
+    def month_of_year(self) -> int:
+        """Calendar month 1..12 of the current step."""
+        return (self.month - 1) % 12 + 1
+
+    @property
+    def is_assessment_month(self) -> bool:
+        """December: the annual poverty assessment."""
+        return self.month % 12 == 0
+
+    # ------------------------------------------------------------------ phases
+    def apply_shocks(self) -> None:
+        """Weather (decided each January), village luck, prices, illness and job losses."""
+        hh, s = self.households, self.streams
+        if self.month_of_year == 1:
+            self.weather.new_year(s.weather)
+        self.weather.new_month(s.village_yield)
+        self.prices.new_month(s.price)
+        hh.fall_ill(s.health.random(hh.n), s.health.standard_normal(hh.n))
+        hh.update_jobs(s.jobs.random(hh.n))
+
+    def produce(self) -> None:
+        """Inputs at planting, harvest sales at the crop's price, asset income."""
+        hh, sd = self.households, self.params.farming.yield_noise_sd
+        luck = np.exp(sd * self.streams.stream("yield").standard_normal(hh.n) - 0.5 * sd**2)
+        hh.buy_inputs(self.month_of_year, self.ledger)
+        hh.harvest(
+            self.month_of_year, self.weather.yield_factor(hh.region, hh.village, luck), self.prices.index, self.ledger
+        )
+        hh.earn_asset_income(self.ledger)
+
+    def work(self) -> None:
+        """Migrant and local wages (enterprise employment joins with the value-chain issue)."""
+        self.households.earn_wages(self.ledger)
+
+    def insure(self) -> None:
+        """Premiums and claims: built by the insurance issue; nothing is insured yet."""
+
+    def support(self) -> None:
+        """Government transfers: pensions and subsidies, dibao top-ups."""
+        self.government.pay_transfers(self.households)
+
+    def consume(self) -> None:
+        """Subsistence, medical bills, discretionary spending, distress sales, investment."""
+        self.households.consume(self.ledger)
+
+    def service_loans(self) -> None:
+        """Repayments, arrears, default and the loss waterfall: built by the credit issue."""
+
+    def lend(self) -> None:
+        """Applications, screening and disbursement: built by the credit issue."""
+
+    def monitor(self) -> None:
+        """Early warning and responses: built by the monitoring issue."""
+
+    def account(self) -> None:
+        """Close the books, roll income, assess poverty in December, record metrics."""
+        hh = self.households
+        hh.close_month(self.month)
+        if self.is_assessment_month:
+            self.assessment = hh.assess_poverty(self.params.poverty.line)
+            self.government.enrol_dibao(hh, self.streams.transfers.random(hh.n))
+        else:
+            self.assessment = None
+        imbalance = self.ledger.close_month()
+        if self.month >= 1:
+            self.records.append(self.measure(imbalance))
+
+    # ------------------------------------------------------------------ outcomes
+    def relapse_by(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """Relapse mask, the households at risk of relapse, and the relapse count this month.
+
+        At the assessment the confirmed relapses; in other months the monitoring view:
+        households that exited at the last assessment and are below the line now.
+        """
+        hh = self.households
+        if self.assessment is not None:
+            return self.assessment.relapses, self.assessment.exited_before, int(self.assessment.relapses.sum())
+        return hh.income_pc < self.params.poverty.line, hh.exited, 0
+
+    def measure(self, imbalance: float) -> dict[str, float]:
+        """This month's outcomes (every name in ``METRIC_NAMES``, plus fiscal lines)."""
+        hh, line = self.households, self.params.poverty.line
+        y, w = hh.income_pc, hh.size
+        persons = float(w.sum())
+        relapsed, exited, relapse_count = self.relapse_by()
+        relapse_rate = float((relapsed & exited).sum() / max(exited.sum(), 1))
+        by_region = rate_by_category(relapsed, exited, hh.region, len(REGIONS))
+        by_group = rate_by_category(relapsed, exited, hh.group, len(GROUPS))
+        flows = self.ledger.closed
+        fiscal = {f"fiscal_{line_}": flows.paid(payer=GOVERNMENT, kind=line_) for line_ in BUDGET_LINES}
+        record = dict.fromkeys(METRIC_NAMES, 0.0)
+        record.update(
+            month=self.month,
+            relapse_rate=relapse_rate,
+            relapse_count=relapse_count,
+            new_poor_count=int(self.assessment.newly_poor.sum()) if self.assessment is not None else 0,
+            poverty_headcount=fgt(y, w, line, 0),
+            poverty_gap=fgt(y, w, line, 1),
+            poverty_severity=fgt(y, w, line, 2),
+            at_risk_share=float(w[y < line * self.params.poverty.monitoring_multiple].sum() / persons),
+            mean_income_pc=float(hh.income_12m.sum() / persons),
+            farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),
+            wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),
+            transfer_income_pc=12.0 * float(hh.transfer_month.sum() / persons),
+            gini=gini(y, w),
+            distress_sales=flows.paid(kind="distress_asset_sales")
+            / max(1.0 - self.params.assets.distress_sale_discount, 1e-9),
+            unmet_need_share=float((hh.unmet_need > 0).mean()),
+            disaster_regions=int(self.weather.disaster.sum()),
+            fiscal_cost=flows.paid(payer=GOVERNMENT),
+            large_scale_relapse=float(
+                max(by_region.max(), by_group.max()) > self.params.poverty.large_scale_relapse_threshold
+            ),
+            ledger_imbalance=imbalance,
+            **fiscal,
+        )
+        return record
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per month simulated so far, one column per metric."""
+        return pd.DataFrame.from_records(self.records)
+
+    def run_to_end(self) -> pd.DataFrame:
+        """Step through the whole horizon and return the monthly outcomes."""
+        while self.running:
+            self.step()
+        return self.timeseries()

@@ -1,0 +1,73 @@
+"""Shocks of the month: region disasters, village yield luck and produce prices.
+
+Disasters are decided once a year per region from correlated normal draws (a county-wide
+factor plus a regional one), so a bad year tends to hit several regions together. They
+cut the yields of harvests in that year. Prices follow a mean-reverting log index per crop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtri
+from scipy.stats import beta
+
+from simulation.scenario import CROPS, REGIONS, Scenario
+
+
+class Weather:
+    """Region disaster seasons and village yield luck."""
+
+    def __init__(self, scenario: Scenario, n_villages: int) -> None:
+        self.params = scenario.weather
+        self.n_villages = n_villages
+        self.loss = np.zeros(len(REGIONS))  # share of harvest lost this year, by region
+        self.disaster = np.zeros(len(REGIONS), bool)
+        self.village_luck = np.ones(n_villages)
+
+    def new_year(self, rng: np.random.Generator) -> None:
+        """Decide this year's disasters (a fixed number of draws every year)."""
+        w = self.params
+        common, regional, severity = rng.standard_normal(), rng.standard_normal(len(REGIONS)), rng.random(len(REGIONS))
+        rho = w.regional_correlation
+        latent = np.sqrt(rho) * common + np.sqrt(1.0 - rho) * regional
+        threshold = ndtri(np.clip(np.array(w.disaster_probability.as_array()), 1e-12, 1 - 1e-12))
+        self.disaster = latent < threshold
+        # loss fraction: a Beta with the configured mean and sd, from a uniform by inversion
+        self.loss = np.where(self.disaster, _beta_quantile(severity, w.loss_fraction_mean, w.loss_fraction_sd), 0.0)
+
+    def new_month(self, rng: np.random.Generator) -> None:
+        """Village-level luck for harvests this month (one draw per village every month)."""
+        sd = self.params.village_noise_sd
+        self.village_luck = np.exp(sd * rng.standard_normal(self.n_villages) - 0.5 * sd**2)
+
+    def yield_factor(self, region: np.ndarray, village: np.ndarray, household_luck: np.ndarray) -> np.ndarray:
+        """Per-household yield multiplier for a harvest this month (1 = an ordinary season)."""
+        return (1.0 - self.loss[region]) * self.village_luck[village] * household_luck
+
+
+def _beta_quantile(u: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    mean = min(max(mean, 1e-6), 1 - 1e-6)
+    var = min(sd**2, mean * (1 - mean) * 0.999)
+    if var <= 0:
+        return np.full_like(u, mean)
+    k = mean * (1 - mean) / var - 1
+    return beta.ppf(u, mean * k, (1 - mean) * k)
+
+
+class Prices:
+    """Produce price index per crop: log p' = phi log p + sigma e."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        farming = scenario.farming
+        self.phi = farming.price_mean_reversion
+        self.sigma = np.array([c.price_volatility for c in farming.crops.in_order()])
+        self.log_index = np.zeros(len(CROPS))
+
+    def new_month(self, rng: np.random.Generator) -> None:
+        """Move the index one month (three draws every month)."""
+        self.log_index = self.phi * self.log_index + self.sigma * rng.standard_normal(len(CROPS))
+
+    @property
+    def index(self) -> np.ndarray:
+        """Price index per crop (1 = the long-run mean)."""
+        return np.exp(self.log_index)
