@@ -114,8 +114,11 @@ def execute(specs: list[RunSpec], workers: int | None = None) -> Iterator[RunOut
 
 @dataclass
 class RunResult:
-    """All runs of an experiment: ``timeseries`` (one row per scenario, replicate, month),
-    ``summary`` (one row per scenario and replicate) and each run's status."""
+    """All runs of an experiment.
+
+    ``timeseries`` has one row per (scenario, replicate, month), ``summary`` one row per
+    (scenario, replicate); ``runs`` holds each run's status.
+    """
 
     timeseries: pd.DataFrame
     summary: pd.DataFrame
