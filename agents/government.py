@@ -57,6 +57,12 @@ class Government(mesa.Agent):
         self.spent[line] += paid
         return paid
 
+    def pay_bank(self, line: str, bank_sector: str, amount: float) -> float:
+        """Pay a bank under a budget line (interest subsidy, risk compensation)."""
+        paid = self.ledger.pay(line, GOVERNMENT, bank_sector, amount)
+        self.spent[line] += paid
+        return paid
+
     def pay_transfers(self, households: Households) -> None:
         """Monthly pensions and farm subsidies per person, and dibao top-ups to enrolled households."""
         self.pay_households("basic_transfers", households, self.transfers.basic_per_capita * households.size)

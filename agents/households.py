@@ -81,6 +81,12 @@ class Households:
         self.relapsed = np.zeros(n, bool)
         self.dibao = np.zeros(n, bool)
         self.dibao_base_pc = np.zeros(n, np.float64)
+        # credit: financed investment, what falls due next, credit record
+        self.invested = np.zeros(n, np.float64)
+        self.invest_return = np.zeros(n, np.float64)
+        self.pending_return = np.zeros(n, np.float64)
+        self.loan_due = np.zeros(n, np.float64)
+        self.blacklisted = np.zeros(n, bool)
         self.assessed_income_pc = np.zeros(n, np.float64)
 
     # ------------------------------------------------------------------ derived measures
@@ -168,6 +174,27 @@ class Households:
         ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
         self.farm_month += income
 
+    def invest(self, rows: np.ndarray, amount: np.ndarray, ledger: Payments) -> None:
+        """Spend loan money on the project (livestock, greenhouse, tools); its return blends in."""
+        if rows.size == 0:
+            return
+        ledger.pay("financed_investment", HOUSEHOLDS, REST_OF_WORLD, amount, payer_rows=rows)
+        total = self.invested[rows] + amount
+        self.invest_return[rows] = (
+            self.invested[rows] * self.invest_return[rows] + amount * self.pending_return[rows]
+        ) / total
+        self.invested[rows] = total
+
+    def earn_investment_income(self, loss_by_region: np.ndarray, depreciation: float, ledger: Payments) -> None:
+        """Financed assets yield their project's return, cut by this year's disaster; they wear out."""
+        rows = np.flatnonzero(self.invested > 0)
+        if rows.size == 0:
+            return
+        income = self.invested[rows] * self.invest_return[rows] / 12.0 * (1.0 - loss_by_region[self.region[rows]])
+        ledger.pay("financed_investment_income", REST_OF_WORLD, HOUSEHOLDS, income, payee_rows=rows)
+        self.farm_month[rows] += income
+        self.invested[rows] *= 1.0 - depreciation / 12.0
+
     # ------------------------------------------------------------------ labour
     def update_jobs(self, job_draw: np.ndarray) -> None:
         """Migrant work stops with a monthly chance and resumes after a search."""
@@ -210,24 +237,34 @@ class Households:
         When cash does not cover the bill and subsistence, assets are sold at a discount
         (the poverty-trap channel); need still unmet after that is recorded, not paid.
         """
-        rules, assets = self.params.consumption, self.params.assets
-        buffer = self.buffer()
+        rules = self.params.consumption
+        buffer = self.buffer() + self.loan_due
         planned = (
             self.subsistence() + self.medical_due + rules.spend_share_above_buffer * np.maximum(self.cash - buffer, 0.0)
         )
-        shortfall = np.maximum(planned - self.cash, 0.0)
-        in_distress = np.flatnonzero(shortfall > 0)
-        if in_distress.size:
-            keep = 1.0 - assets.distress_sale_discount
-            sold = np.minimum(self.assets[in_distress], shortfall[in_distress] / max(keep, 1e-9))
-            self.assets[in_distress] -= sold
-            ledger.pay("distress_asset_sales", REST_OF_WORLD, HOUSEHOLDS, sold * keep, payee_rows=in_distress)
+        self.sell_assets(np.maximum(planned - self.cash, 0.0), ledger)
         spend = np.minimum(planned, np.maximum(self.cash, 0.0))
         self.unmet_need = planned - spend
         ledger.pay("consumption_medical", HOUSEHOLDS, REST_OF_WORLD, spend)
         invest = rules.invest_share_above_buffer * np.maximum(self.cash - 2.0 * buffer, 0.0)
         self.assets += invest
         ledger.pay("asset_purchases", HOUSEHOLDS, REST_OF_WORLD, invest)
+
+    def sell_assets(self, shortfall: np.ndarray, ledger: Payments) -> None:
+        """Distress sale: sell productive assets at a discount to raise ``shortfall`` yuan of cash (or all)."""
+        in_distress = np.flatnonzero(shortfall > 0)
+        if in_distress.size == 0:
+            return
+        keep = 1.0 - self.params.assets.distress_sale_discount
+        wanted = shortfall[in_distress] / max(keep, 1e-9)
+        # own assets go first, then those financed by a loan
+        from_own = np.minimum(self.assets[in_distress], wanted)
+        from_financed = np.minimum(self.invested[in_distress], wanted - from_own)
+        self.assets[in_distress] -= from_own
+        self.invested[in_distress] -= from_financed
+        ledger.pay(
+            "distress_asset_sales", REST_OF_WORLD, HOUSEHOLDS, (from_own + from_financed) * keep, payee_rows=in_distress
+        )
 
     # ------------------------------------------------------------------ poverty status
     def close_month(self, month: int) -> None:

@@ -81,6 +81,7 @@ def synthesize_households(scenario: Scenario, rng: np.random.Generator) -> House
     h.group = assign_groups(expected / h.size, pop.ex_poor_share, pop.fringe_share, pop.registration_noise, rng)
     h.income_ring[:] = expected / 12.0
     h.income_12m = expected.copy()
+    h.assessed_income_pc = expected / h.size
     return h
 
 

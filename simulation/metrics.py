@@ -57,10 +57,45 @@ METRICS: tuple[Metric, ...] = (
         "last_year",
     ),
     Metric("disaster_regions", "regions", "Regions hit by a disaster season this year", "last_year"),
-    Metric("credit_coverage", "share", "Eligible households with a loan", "last_year", built=False),
-    Metric("loans_outstanding", "yuan", "Principal outstanding", "last_year", built=False),
-    Metric("npl_ratio", "share", "Non-performing loans over loans outstanding", "last_year", built=False),
-    Metric("bank_profit", "yuan", "Banks' profit this month", "sum", built=False),
+    Metric(
+        "credit_coverage",
+        "share",
+        "Microcredit-eligible households (ex-poor or below the monitoring line, "
+        "or with a written-off loan) that have a loan of any product",
+        "last_year",
+    ),
+    Metric("borrower_share", "share of households", "Households with a live loan", "last_year"),
+    Metric("loans_outstanding", "yuan", "Principal outstanding, all products", "last_year"),
+    Metric("loans_outstanding_microcredit", "yuan", "Principal outstanding: poverty-relief microcredit", "last_year"),
+    Metric("loans_outstanding_farm_business", "yuan", "Principal outstanding: farm business loans", "last_year"),
+    Metric(
+        "loans_outstanding_cooperative", "yuan", "Principal outstanding: cooperative loans", "last_year", built=False
+    ),
+    Metric(
+        "loans_outstanding_enterprise_working_capital",
+        "yuan",
+        "Principal outstanding: enterprise loans",
+        "last_year",
+        built=False,
+    ),
+    Metric(
+        "npl_ratio",
+        "share",
+        "Non-performing loans (defaulted, not yet written off) over loans outstanding",
+        "last_year",
+    ),
+    Metric(
+        "bank_profit",
+        "yuan",
+        "Banks' profit this month (interest and subsidy less funding, servicing and provision charges)",
+        "sum",
+    ),
+    Metric("bank_equity", "yuan", "Banks' equity", "last_year"),
+    Metric("credit_losses_bank", "yuan", "Written-off losses borne by banks", "sum"),
+    Metric("interest_subsidy_paid", "yuan", "Interest paid by government on performing subsidised loans", "sum"),
+    Metric("loan_defaults", "loans", "Loans reaching the default threshold of days past due", "sum"),
+    Metric("loans_disbursed", "loans", "Loans paid out", "sum"),
+    Metric("repayment_rate", "share", "Paid over due this month (scheduled and arrears)", "last_year"),
     Metric("guarantor_equity", "yuan", "Guarantors' equity", "last_year", built=False),
     Metric("guarantor_leverage", "x net assets", "Guarantee liability over guarantor equity", "last_year", built=False),
     Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year", built=False),
@@ -102,7 +137,7 @@ def gini(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     """Gini index of ``values`` (floored at 0), each counted ``weights`` times."""
     y = np.maximum(np.asarray(values, np.float64), 0.0)
     w = np.ones_like(y) if weights is None else np.asarray(weights, np.float64)
-    order = np.argsort(y, kind="stable")
+    order = np.argsort(y)  # ties may fall in any order: the index does not depend on it
     y, w = y[order], w[order]
     wy = np.cumsum(w * y)
     total_w, total_wy = w.sum(), wy[-1] if wy.size else 0.0

@@ -6,10 +6,13 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from agents.bank import Bank
 from agents.government import BUDGET_LINES, GOVERNMENT, Government
 from agents.households import HOUSEHOLDS, Assessment
 from agents.population import GROUP_EX_POOR, synthesize_households
+from simulation.credit import CreditMarket
 from simulation.ledger import Ledger
+from simulation.loans import LoanBook
 from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
 from simulation.rng import RandomStreams
 from simulation.scenario import GROUPS, REGIONS, Scenario
@@ -40,8 +43,18 @@ class ValueChainModel(mesa.Model):
         self.weather = Weather(scenario, self.n_villages)
         self.prices = Prices(scenario)
         self.government = Government(self, scenario.transfers, self.ledger)
+        self.banks = [
+            Bank(self, i, terms, scenario.credit.provision_rates, self.ledger)
+            for i, terms in enumerate(scenario.credit.banks)
+        ]
+        self.loans = LoanBook()
         self.ledger.open_array_sector(HOUSEHOLDS, self.households.cash)
         self.ledger.open_scalar_sector(GOVERNMENT, self.government)
+        for bank in self.banks:
+            self.ledger.open_scalar_sector(bank.sector, bank)
+        self.credit = CreditMarket(
+            scenario, self.households, self.banks, self.government, self.loans, self.ledger, self.streams
+        )
         self.assessment: Assessment | None = None
         self.government.enrol_dibao(self.households, self.streams.transfers.random(self.households.n))
         self.records: list[dict[str, float]] = []
@@ -103,6 +116,7 @@ class ValueChainModel(mesa.Model):
             self.month_of_year, self.weather.yield_factor(hh.region, hh.village, luck), self.prices.index, self.ledger
         )
         hh.earn_asset_income(self.ledger)
+        hh.earn_investment_income(self.weather.loss, self.params.credit.demand.depreciation, self.ledger)
 
     def work(self) -> None:
         """Migrant and local wages (enterprise employment joins with the value-chain issue)."""
@@ -120,10 +134,12 @@ class ValueChainModel(mesa.Model):
         self.households.consume(self.ledger)
 
     def service_loans(self) -> None:
-        """Repayments, arrears, default and the loss waterfall: built by the credit issue."""
+        """Repayments, arrears, default at 90 days past due, write-off through the loss waterfall."""
+        self.credit.service(self.month)
 
     def lend(self) -> None:
-        """Applications, screening and disbursement: built by the credit issue."""
+        """Applications through a channel, screening, approval lag, disbursement and investment."""
+        self.credit.lend(self.month, self.month_of_year)
 
     def monitor(self) -> None:
         """Early warning and responses: built by the monitoring issue."""
@@ -189,6 +205,7 @@ class ValueChainModel(mesa.Model):
             ),
             ledger_imbalance=imbalance,
             **fiscal,
+            **self.credit.measure(),
         )
         return record
 

@@ -1,0 +1,330 @@
+"""The credit market: households' demand, banks' screening, disbursement and servicing.
+
+Demand: a household applies for poverty-relief microcredit when it sees a productive
+opportunity whose return (drawn from its own stream) beats the cost of the loan, knows
+the product, and can reach a channel; a farming household short of input cash applies
+for a farm loan the month before planting. Supply: the bank's noisy estimate of the
+return, an affordability cap and its capital. Servicing: what falls due is paid from
+cash beyond a month of subsistence; arrears age 30 days a month; a loan defaults at the
+configured days past due and is written off later through the loss waterfall.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.bank import Bank
+from agents.government import Government
+from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
+from simulation.ledger import Ledger
+from simulation.loans import (
+    ACTIVE,
+    BULLET,
+    EQUAL_INSTALMENTS,
+    HOUSEHOLD,
+    NONPERFORMING,
+    PENDING,
+    LoanBook,
+)
+from simulation.rng import RandomStreams
+from simulation.scenario import Scenario
+
+PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
+MICROCREDIT, FARM_BUSINESS = 0, 1
+BRANCH, ONLINE = 0, 1
+
+
+class CreditMarket:
+    """Households, banks, the loan book and the government meet here each month."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        households: Households,
+        banks: list[Bank],
+        government: Government,
+        book: LoanBook,
+        ledger: Ledger,
+        streams: RandomStreams,
+    ) -> None:
+        self.params = scenario
+        self.credit = scenario.credit
+        self.households = households
+        self.banks = banks
+        self.government = government
+        self.book = book
+        self.ledger = ledger
+        self.streams = streams
+        n_villages = int(households.village.max()) + 1
+        setup = streams.stream("credit_setup")
+        # which bank serves each village, which villages have a liaison officer, who knows the products
+        shares = np.cumsum([b.terms.village_share for b in banks])
+        self.bank_of_household = np.minimum(np.searchsorted(shares, setup.random(n_villages)), len(banks) - 1)[
+            households.village
+        ].astype(np.int8)
+        liaison = self.credit.channels.liaison
+        self.liaison_village = (setup.random(n_villages) < liaison.village_coverage) & liaison.enabled
+        self.in_liaison = self.liaison_village[households.village]
+        # products are known to some; to all in liaison villages; to digital households when an
+        # online channel advertises in the apps they use
+        online_reach = households.digital & self.credit.channels.online.enabled
+        self.aware = (setup.random(households.n) < self.credit.demand.awareness) | self.in_liaison | online_reach
+        self.terms = [getattr(self.credit.products, name) for name in PRODUCTS]
+        self.month_stats: dict[str, float] = {}
+        self.month_disbursed = 0
+
+    # ------------------------------------------------------------------ servicing
+    def service(self, month: int) -> None:
+        """Collect what falls due, age arrears, default, write off, and close the banks' books."""
+        hh, book = self.households, self.book
+        due = book.due_this_month(month)
+        borrower = book.borrower[due.rows]
+        owed = np.bincount(borrower, weights=due.total, minlength=hh.n)
+        # what falls due is paid from cash beyond a month of subsistence; to keep their credit
+        # record, households short of cash sell productive assets first (at the distress discount)
+        hh.sell_assets(owed - np.maximum(hh.cash - hh.subsistence(), 0.0), self.ledger)
+        capacity = np.maximum(hh.cash - hh.subsistence(), 0.0)
+        share = np.divide(np.minimum(capacity, owed), owed, out=np.zeros(hh.n), where=owed > 0)
+        paid = due.total * share[borrower]
+        interest_paid = np.minimum(paid, due.interest)
+        subsidy = due.subsidy * (share[borrower] >= 1.0 - 1e-12)  # paid on loans serviced in full
+        bank_of_loan = book.bank[due.rows]
+        income = np.zeros(len(self.banks))
+        for bank in self.banks:
+            mine = bank_of_loan == bank.index
+            self.ledger.pay("loan_interest", HOUSEHOLDS, bank.sector, interest_paid[mine], payer_rows=borrower[mine])
+            self.ledger.pay(
+                "loan_principal", HOUSEHOLDS, bank.sector, (paid - interest_paid)[mine], payer_rows=borrower[mine]
+            )
+            income[bank.index] += interest_paid[mine].sum()
+            income[bank.index] += self.government.pay_bank("interest_subsidy", bank.sector, subsidy[mine].sum())
+        defaults = book.apply_payments(due, paid, self.credit.default_days, month)
+        losses = self.write_off_due(month)
+        self.close_bank_books(income, losses)
+        self.households.loan_due = np.bincount(
+            book.borrower[(nxt := book.due_this_month(month + 1)).rows], weights=nxt.total, minlength=hh.n
+        )
+        self.month_stats = {
+            "defaults": float(defaults.size),
+            "interest_subsidy_paid": float(subsidy.sum()),
+            "repaid": float(paid.sum()),
+            "due": float(due.total.sum()),
+        }
+
+    def write_off_due(self, month: int) -> np.ndarray:
+        """Write off loans that have been non-performing long enough; return the bank's loss by bank.
+
+        The loss waterfall: recovery from the borrower's productive assets (sold at the
+        distress discount) -> county risk compensation fund share -> the bank.
+        """
+        book, hh = self.book, self.households
+        rows = book.rows_with(NONPERFORMING)
+        rows = rows[month - book.default_month[rows] >= self.credit.writeoff_months]
+        losses = np.zeros(len(self.banks))
+        if rows.size == 0:
+            return losses
+        borrower = book.borrower[rows]
+        exposure = book.exposure(rows)
+        keep = 1.0 - self.params.assets.distress_sale_discount
+        # a borrower with several written-off loans sells assets once for all of them
+        wanted = np.bincount(borrower, weights=self.credit.recovery_share * exposure, minlength=hh.n)
+        sold_value = np.minimum(hh.assets, wanted / max(keep, 1e-9))
+        proceeds = sold_value * keep
+        hh.assets -= sold_value
+        recovered = exposure * np.divide(proceeds, wanted, out=np.zeros(hh.n), where=wanted > 0)[borrower]
+        residual = exposure - recovered
+        compensation = residual * np.array([t.risk_compensation_share for t in self.terms])[book.product[rows]]
+        for bank in self.banks:
+            mine = book.bank[rows] == bank.index
+            self.ledger.pay("loan_recovery", HOUSEHOLDS, bank.sector, recovered[mine], payer_rows=borrower[mine])
+            self.government.pay_bank("risk_compensation", bank.sector, compensation[mine].sum())
+            losses[bank.index] = (residual - compensation)[mine].sum()
+        hh.blacklisted[borrower] = True
+        book.write_off(rows, residual)
+        return losses
+
+    def close_bank_books(self, income: np.ndarray, losses: np.ndarray) -> None:
+        """Running costs, provisions by risk class and profit for each bank."""
+        book = self.book
+        live = book.rows_with(ACTIVE, NONPERFORMING)
+        bank_of = book.bank[live]
+        exposure = book.exposure(live)
+        risk_class = book.risk_class(live)
+        for bank in self.banks:
+            mine = bank_of == bank.index
+            outstanding = float(book.balance[live][mine].sum())
+            costs = bank.pay_running_costs(outstanding, int(mine.sum()))
+            bank.close_month(
+                float(income[bank.index]),
+                costs,
+                float(losses[bank.index]),
+                bank.required_provisions(exposure[mine], risk_class[mine]),
+            )
+
+    # ------------------------------------------------------------------ outcomes
+    def measure(self) -> dict[str, float]:
+        """Credit outcomes of the month (after servicing and lending)."""
+        book, hh = self.book, self.households
+        live = book.rows_with(ACTIVE, NONPERFORMING)
+        balance = book.balance[live]
+        outstanding = float(balance.sum())
+        npl = float(balance[book.status[live] == NONPERFORMING].sum())
+        eligible = self.microcredit_eligible() | hh.blacklisted
+        borrowers = np.zeros(hh.n, bool)
+        borrowers[book.borrower[live]] = True
+        by_product = np.bincount(book.product[live], weights=balance, minlength=len(PRODUCTS))
+        disbursed = book.rows_with(ACTIVE)
+        return {
+            "credit_coverage": float((borrowers & eligible).sum() / max(eligible.sum(), 1)),
+            "borrower_share": float(borrowers.mean()),
+            "loans_outstanding": outstanding,
+            **{f"loans_outstanding_{name}": float(by_product[i]) for i, name in enumerate(PRODUCTS)},
+            "npl_ratio": npl / outstanding if outstanding > 0 else 0.0,
+            "bank_profit": float(sum(b.profit_month for b in self.banks)),
+            "bank_equity": float(sum(b.equity for b in self.banks)),
+            "credit_losses_bank": float(sum(b.losses_month for b in self.banks)),
+            "interest_subsidy_paid": self.month_stats.get("interest_subsidy_paid", 0.0),
+            "loan_defaults": self.month_stats.get("defaults", 0.0),
+            "loans_disbursed": float((book.start[disbursed] == self.month_disbursed).sum()) if disbursed.size else 0.0,
+            "repayment_rate": self.month_stats["repaid"] / self.month_stats["due"]
+            if self.month_stats.get("due")
+            else 1.0,
+        }
+
+    # ------------------------------------------------------------------ lending
+    def lend(self, month: int, month_of_year: int) -> None:
+        """Applications, screening and approval, then disbursement of loans whose lag has passed."""
+        hh, s = self.households, self.streams
+        self.month_disbursed = month
+        # full-length draws every month, whoever applies (common random numbers)
+        opportunity_draw = s.application.random(hh.n)
+        project_return = np.maximum(
+            self.credit.demand.project_return_mean
+            + self.credit.demand.project_return_sd * s.investment.standard_normal(hh.n),
+            0.0,
+        )
+        screening_noise = s.screening.standard_normal(hh.n)
+        live = self.book.rows_with(PENDING, ACTIVE, NONPERFORMING)
+        has_loan = np.zeros((len(PRODUCTS), hh.n), bool)
+        has_loan[self.book.product[live], self.book.borrower[live]] = True
+        self.apply(
+            MICROCREDIT,
+            *self.microcredit_demand(opportunity_draw, project_return, has_loan[MICROCREDIT]),
+            screening_noise,
+            month,
+        )
+        if self.credit.demand.working_capital:
+            self.apply(
+                FARM_BUSINESS,
+                *self.working_capital_demand(month_of_year, has_loan[FARM_BUSINESS]),
+                screening_noise,
+                month,
+            )
+        self.disburse(month)
+
+    def microcredit_demand(self, opportunity_draw: np.ndarray, project_return: np.ndarray, has_loan: np.ndarray):
+        """Eligible households (ex-poor or below the monitoring line) with a worthwhile project."""
+        hh, terms = self.households, self.terms[MICROCREDIT]
+        eligible = self.microcredit_eligible() & ~has_loan & (hh.labour > 0)
+        amount = np.clip(self.credit.demand.project_size * hh.productivity, terms.min_amount, terms.ceiling)
+        # worth it when the project's return beats what the borrower pays for the loan
+        borrower_rate = terms.rate * (1.0 - terms.interest_subsidy_share)
+        wants = (opportunity_draw < self.credit.demand.opportunity_rate) & (project_return > borrower_rate)
+        applies = eligible & wants & self.aware & terms.enabled
+        return applies, amount, project_return, np.full(hh.n, terms.term_months)
+
+    def microcredit_eligible(self) -> np.ndarray:
+        """Households eligible for microcredit.
+
+        Ex-poor households and those below the monitoring line at the last assessment,
+        without a written-off loan on record.
+        """
+        hh, poverty = self.households, self.params.poverty
+        at_risk = hh.assessed_income_pc < poverty.line * poverty.monitoring_multiple
+        return ((hh.group == 0) | at_risk) & ~hh.blacklisted
+
+    def working_capital_demand(self, month_of_year: int, has_loan: np.ndarray):
+        """Farming households whose cash will not cover next month's planting inputs."""
+        hh, terms = self.households, self.terms[FARM_BUSINESS]
+        crops = self.params.farming.crops.in_order()
+        plant = np.array([c.plant_month for c in crops])[hh.crop]
+        harvest = np.array([c.harvest_month for c in crops])[hh.crop]
+        plants_next_month = plant == month_of_year % 12 + 1
+        gap = hh.input_bill() - np.maximum(hh.cash - hh.subsistence(), 0.0)
+        applies = plants_next_month & hh.farms_own_land & (gap >= terms.min_amount) & ~has_loan & ~hh.blacklisted
+        applies &= self.aware & terms.enabled
+        revenue = np.array([c.revenue_per_mu for c in crops])[hh.crop] * hh.productivity
+        cost = np.array([c.input_cost_per_mu for c in crops])[hh.crop]
+        margin = np.divide(revenue - cost, cost, out=np.zeros(hh.n), where=cost > 0)
+        term = np.minimum((harvest - month_of_year) % 12 + 1, terms.term_months)
+        return applies, np.minimum(gap, terms.ceiling), margin, term
+
+    def apply(
+        self,
+        product: int,
+        applies: np.ndarray,
+        amount: np.ndarray,
+        true_return: np.ndarray,
+        term: np.ndarray,
+        screening_noise: np.ndarray,
+        month: int,
+    ) -> None:
+        """Route applications through a channel, screen them, and book approved loans as pending."""
+        hh, terms, channels = self.households, self.terms[product], self.credit.channels
+        online = channels.online.enabled & hh.digital
+        branch = channels.branch.enabled & ~online
+        channel = np.where(online, ONLINE, BRANCH)
+        cost = np.where(online, channels.online.transaction_cost, channels.branch.transaction_cost)
+        applies = applies & (online | branch) & (hh.cash >= cost)
+        rows = np.flatnonzero(applies)
+        if rows.size == 0:
+            return
+        self.ledger.pay("loan_transaction_cost", HOUSEHOLDS, REST_OF_WORLD, cost[rows], payer_rows=rows)
+        noise_factor = np.where(self.in_liaison[rows], channels.liaison.screening_noise_factor, 1.0)
+        monthly_payment = amount[rows] * (1.0 / term[rows] + terms.rate * (1 - terms.interest_subsidy_share) / 12.0)
+        affordable = monthly_payment <= terms.max_debt_service_share * np.maximum(hh.income_12m[rows], 0.0) / 12.0
+        approved = np.zeros(rows.size, bool)
+        outstanding = self.book.outstanding_by("bank", len(self.banks), (PENDING, ACTIVE, NONPERFORMING))
+        for bank in self.banks:
+            mine = self.bank_of_household[rows] == bank.index
+            estimate = bank.estimate_return(true_return[rows][mine], screening_noise[rows][mine], noise_factor[mine])
+            approved[mine] = bank.approve(
+                estimate, amount[rows][mine], affordable[mine], bank.lending_room(float(outstanding[bank.index]))
+            )
+        chosen = rows[approved]
+        lag = np.where(
+            channel[chosen] == ONLINE, channels.online.approval_lag_months, channels.branch.approval_lag_months
+        )
+        self.book.add(
+            borrower_kind=np.full(chosen.size, HOUSEHOLD),
+            borrower=chosen,
+            bank=self.bank_of_household[chosen],
+            product=np.full(chosen.size, product),
+            channel=channel[chosen],
+            principal=amount[chosen],
+            rate=np.full(chosen.size, terms.rate),
+            subsidy_share=np.full(chosen.size, terms.interest_subsidy_share),
+            term=term[chosen],
+            repayment=np.full(chosen.size, BULLET if terms.repayment == "bullet" else EQUAL_INSTALMENTS),
+            start=month + lag,
+            status=np.full(chosen.size, PENDING),
+        )
+        if product == MICROCREDIT:
+            hh.pending_return[chosen] = true_return[chosen]
+
+    def disburse(self, month: int) -> None:
+        """Pay out pending loans whose approval lag has passed; microcredit is invested at once."""
+        book, hh = self.book, self.households
+        rows = book.rows_with(PENDING)
+        rows = rows[book.start[rows] <= month]
+        if rows.size == 0:
+            return
+        book.disburse(rows, month)
+        borrower = book.borrower[rows]
+        for bank in self.banks:
+            mine = book.bank[rows] == bank.index
+            self.ledger.pay(
+                "loan_disbursement", bank.sector, HOUSEHOLDS, book.principal[rows][mine], payee_rows=borrower[mine]
+            )
+        invest = book.product[rows] == MICROCREDIT
+        hh.invest(borrower[invest], book.principal[rows][invest], self.ledger)

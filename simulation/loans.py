@@ -1,0 +1,210 @@
+"""The loan book: every loan as a row of arrays, and the rules of its schedule.
+
+A loan is pending (approved, awaiting disbursement), active, non-performing (defaulted
+at the configured days past due, awaiting write-off), closed (repaid), or written off.
+Each month :meth:`LoanBook.due_this_month` says what every live loan owes (scheduled
+interest and principal plus arrears); :meth:`LoanBook.apply_payments` books what was
+paid, updates arrears and days past due, and moves loans to non-performing. Nothing
+here loops over loans in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PENDING, ACTIVE, NONPERFORMING, CLOSED, WRITTEN_OFF = 0, 1, 2, 3, 4
+HOUSEHOLD, COOPERATIVE, ENTERPRISE = 0, 1, 2
+EQUAL_INSTALMENTS, BULLET = 0, 1
+DAYS_PER_MONTH = 30
+
+_FIELDS = {
+    "borrower_kind": np.int8,
+    "borrower": np.int64,
+    "bank": np.int8,
+    "product": np.int8,
+    "channel": np.int8,
+    "principal": np.float64,
+    "rate": np.float64,  # annual rate charged
+    "subsidy_share": np.float64,  # share of interest paid by government
+    "term": np.int16,  # months
+    "repayment": np.int8,
+    "start": np.int32,  # month of disbursement (or planned disbursement when pending)
+    "balance": np.float64,  # principal outstanding
+    "instalment": np.float64,  # scheduled monthly payment of an annuity
+    "arrears": np.float64,  # overdue amount (interest and principal)
+    "dpd": np.int16,  # days past due
+    "status": np.int8,
+    "default_month": np.int32,
+    "guaranteed": np.bool_,
+    "insured": np.bool_,
+    "restructured": np.int8,
+    "loss": np.float64,  # exposure left after recovery at write-off (borne by the waterfall)
+}
+
+
+def annuity_payment(principal: np.ndarray, annual_rate: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Monthly payment that repays ``principal`` over ``months`` at ``annual_rate``."""
+    r = np.asarray(annual_rate, np.float64) / 12.0
+    months = np.asarray(months, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(r > 0, r / (1.0 - (1.0 + r) ** -months), 1.0 / months)
+    return principal * factor
+
+
+@dataclass
+class Due:
+    """What the live loans owe this month, split into interest and principal (arrears included)."""
+
+    rows: np.ndarray  # loan rows with something due
+    interest: np.ndarray  # the borrower's share of interest, plus overdue interest
+    principal: np.ndarray
+    subsidy: np.ndarray  # the government's share of this month's interest
+
+    @property
+    def total(self) -> np.ndarray:
+        """Interest plus principal due per loan."""
+        return self.interest + self.principal
+
+
+class LoanBook:
+    """All loans of the county, one row each, in arrays that grow as loans are made."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.size = 0
+        for name, dtype in _FIELDS.items():
+            setattr(self, name, np.zeros(capacity, dtype))
+        self.overdue_interest = np.zeros(capacity, np.float64)
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated."""
+        return self.status.size
+
+    def _grow(self, needed: int) -> None:
+        new = max(self.capacity * 2, self.size + needed)
+        for name in (*_FIELDS, "overdue_interest"):
+            old = getattr(self, name)
+            grown = np.zeros(new, old.dtype)
+            grown[: self.size] = old[: self.size]
+            setattr(self, name, grown)
+
+    def add(self, **columns: np.ndarray) -> np.ndarray:
+        """Append loans (one element per loan in each column); return their rows."""
+        count = int(np.size(columns["borrower"]))
+        if self.size + count > self.capacity:
+            self._grow(count)
+        rows = np.arange(self.size, self.size + count)
+        for name, values in columns.items():
+            getattr(self, name)[rows] = values
+        self.size += count
+        return rows
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of a column."""
+        return getattr(self, name)[: self.size]
+
+    def rows_with(self, *statuses: int) -> np.ndarray:
+        """Rows whose status is one of ``statuses``."""
+        return np.flatnonzero(np.isin(self.view("status"), statuses))
+
+    def disburse(self, rows: np.ndarray, month: int) -> None:
+        """Pending loans become active; their schedule starts now."""
+        self.status[rows] = ACTIVE
+        self.start[rows] = month
+        self.balance[rows] = self.principal[rows]
+        annuity = self.repayment[rows] == EQUAL_INSTALMENTS
+        self.instalment[rows] = np.where(
+            annuity, annuity_payment(self.principal[rows], self.rate[rows], self.term[rows]), 0.0
+        )
+
+    def due_this_month(self, month: int) -> Due:
+        """Scheduled interest and principal of live loans plus their arrears.
+
+        Interest accrues monthly on the balance. An annuity pays its instalment; a bullet
+        loan pays interest monthly and all principal in its last month. Non-performing
+        loans owe their arrears (collection goes on until write-off). Government pays the
+        subsidised share of interest on performing loans; the borrower owes the rest.
+        """
+        rows = self.rows_with(ACTIVE, NONPERFORMING)
+        balance = self.balance[rows]
+        interest = balance * self.rate[rows] / 12.0
+        age = month - self.start[rows]
+        matures = age >= self.term[rows]
+        scheduled_principal = np.where(
+            self.repayment[rows] == EQUAL_INSTALMENTS,
+            np.minimum(np.maximum(self.instalment[rows] - interest, 0.0), balance),
+            0.0,
+        )
+        scheduled_principal = np.where(matures, balance, scheduled_principal)
+        active = self.status[rows] == ACTIVE
+        subsidy = np.where(active, interest * self.subsidy_share[rows], 0.0)
+        borrower_interest = np.where(active, interest, 0.0) - subsidy + self.overdue_interest[rows]
+        principal = np.where(active, scheduled_principal, 0.0) + (self.arrears[rows] - self.overdue_interest[rows])
+        return Due(rows, borrower_interest, np.minimum(principal, balance), subsidy)
+
+    def apply_payments(self, due: Due, paid: np.ndarray, default_days: int, month: int) -> np.ndarray:
+        """Book payments (interest first), update arrears and days past due.
+
+        Returns:
+            Rows of loans that defaulted this month (reached ``default_days``).
+        """
+        rows = due.rows
+        to_interest = np.minimum(paid, due.interest)
+        to_principal = np.minimum(paid - to_interest, due.principal)
+        self.balance[rows] -= to_principal
+        self.overdue_interest[rows] = due.interest - to_interest
+        self.arrears[rows] = self.overdue_interest[rows] + (due.principal - to_principal)
+        behind = self.arrears[rows] > 1e-6
+        self.dpd[rows] = np.where(behind, self.dpd[rows] + DAYS_PER_MONTH, 0)
+        repaid = (self.balance[rows] <= 1e-6) & ~behind
+        self.status[rows[repaid]] = CLOSED
+        self.balance[rows[repaid]] = 0.0
+        defaults = rows[(self.status[rows] == ACTIVE) & (self.dpd[rows] >= default_days)]
+        self.status[defaults] = NONPERFORMING
+        self.default_month[defaults] = month
+        return defaults
+
+    def exposure(self, rows: np.ndarray) -> np.ndarray:
+        """Principal outstanding plus overdue interest of the given loans."""
+        return self.balance[rows] + self.overdue_interest[rows]
+
+    def write_off(self, rows: np.ndarray, loss: np.ndarray) -> None:
+        """Remove defaulted loans from the book, keeping the loss that the waterfall allocated."""
+        self.loss[rows] = loss
+        self.status[rows] = WRITTEN_OFF
+        self.balance[rows] = 0.0
+        self.arrears[rows] = 0.0
+        self.overdue_interest[rows] = 0.0
+
+    def extend(self, rows: np.ndarray, extra_months: int, month: int) -> None:
+        """Restructure: overdue interest joins the balance and a new schedule runs ``extra_months`` longer.
+
+        An action for the monitoring responses; the loan is performing again afterwards.
+        """
+        live = rows[np.isin(self.status[rows], (ACTIVE, NONPERFORMING))]
+        remaining = np.maximum(self.term[live] - (month - self.start[live]), 1)
+        self.balance[live] += self.overdue_interest[live]
+        self.arrears[live] = 0.0
+        self.overdue_interest[live] = 0.0
+        self.dpd[live] = 0
+        self.status[live] = ACTIVE
+        self.start[live] = month
+        self.term[live] = remaining + extra_months
+        self.instalment[live] = np.where(
+            self.repayment[live] == EQUAL_INSTALMENTS,
+            annuity_payment(self.balance[live], self.rate[live], self.term[live]),
+            0.0,
+        )
+        self.restructured[live] += 1
+
+    def risk_class(self, rows: np.ndarray) -> np.ndarray:
+        """Five-category class: 0 normal, 1 special mention, 2 substandard, 3 doubtful, 4 loss."""
+        dpd = self.dpd[rows]
+        return np.select([dpd == 0, dpd < 90, dpd < 180, dpd < 360], [0, 1, 2, 3], 4).astype(np.int8)
+
+    def outstanding_by(self, key: str, k: int, statuses: tuple[int, ...] = (ACTIVE, NONPERFORMING)) -> np.ndarray:
+        """Principal outstanding summed by a small integer column (bank, product, ...)."""
+        rows = self.rows_with(*statuses)
+        return np.bincount(getattr(self, key)[rows], weights=self.balance[rows], minlength=k)
