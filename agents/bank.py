@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 REST_OF_WORLD = "rest_of_world"
 
 
+def best_first_within(score: np.ndarray, amount: np.ndarray, eligible: np.ndarray, room: float) -> np.ndarray:
+    """Select eligible items by descending score while their cumulative amount fits in ``room``."""
+    order = np.argsort(-np.where(eligible, score, -np.inf), kind="stable")
+    within = np.cumsum(np.where(eligible, amount, 0.0)[order]) <= room
+    chosen = np.zeros(score.size, bool)
+    chosen[order] = within & eligible[order]
+    return chosen
+
+
 class Bank(mesa.Agent):
     """A bank lending in the county.
 
@@ -49,18 +58,15 @@ class Bank(mesa.Agent):
         """New lending allowed by the capital adequacy ratio and the cash in the pool (yuan)."""
         return max(min(self.equity / self.terms.capital_adequacy_ratio - outstanding, self.cash), 0.0)
 
-    def approve(self, estimate: np.ndarray, amount: np.ndarray, affordable: np.ndarray, room: float) -> np.ndarray:
+    def approve(
+        self, estimate: np.ndarray, amount: np.ndarray, affordable: np.ndarray, room: float, threshold: np.ndarray
+    ) -> np.ndarray:
         """Approve the applications that pass, best estimate first, until the lending room is used.
 
-        An application passes when its estimated return reaches the threshold and its
-        instalment is affordable.
+        An application passes when its estimated return reaches its threshold (the bank's,
+        lowered for guaranteed loans) and its instalment is affordable.
         """
-        passes = (estimate >= self.terms.approval_threshold) & affordable
-        order = np.argsort(-np.where(passes, estimate, -np.inf), kind="stable")
-        within = np.cumsum(np.where(passes, amount, 0.0)[order]) <= room
-        approved = np.zeros(estimate.size, bool)
-        approved[order] = within & passes[order]
-        return approved
+        return best_first_within(estimate, amount, (estimate >= threshold) & affordable, room)
 
     # ------------------------------------------------------------------ books
     def pay_running_costs(self, outstanding: float, live_loans: int) -> float:

@@ -21,7 +21,9 @@ BUDGET_LINES = (
     "basic_transfers",
     "dibao",
     "interest_subsidy",
-    "risk_compensation",
+    "risk_fund_replenishment",
+    "risk_sharing",
+    "guarantor_fallback",
     "guarantee_fee_subsidy",
     "premium_subsidy",
     "anti_poverty_premiums",
@@ -31,7 +33,7 @@ BUDGET_LINES = (
 
 
 class Government(mesa.Agent):
-    """County government. Its cash may go negative: deficits are funded from above.
+    """County government; each month's deficit is funded by higher levels (central transfers).
 
     Attributes:
         cash: county budget balance (yuan).
@@ -57,11 +59,15 @@ class Government(mesa.Agent):
         self.spent[line] += paid
         return paid
 
-    def pay_bank(self, line: str, bank_sector: str, amount: float) -> float:
-        """Pay a bank under a budget line (interest subsidy, risk compensation)."""
-        paid = self.ledger.pay(line, GOVERNMENT, bank_sector, amount)
+    def pay_to(self, line: str, sector: str, amount: float) -> float:
+        """Pay an institution under a budget line (a bank, the guarantor, the risk fund)."""
+        paid = self.ledger.pay(line, GOVERNMENT, sector, amount)
         self.spent[line] += paid
         return paid
+
+    def draw_central_funding(self) -> float:
+        """Higher levels of government fund the county's outlays: the month's deficit is transferred in."""
+        return self.ledger.pay("central_transfers", "rest_of_world", GOVERNMENT, max(-self.cash, 0.0))
 
     def pay_transfers(self, households: Households) -> None:
         """Monthly pensions and farm subsidies per person, and dibao top-ups to enrolled households."""

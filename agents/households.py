@@ -66,6 +66,7 @@ class Households:
         self.sick_months = np.zeros(n, np.int16)
         self.medical_due = np.zeros(n, np.float64)
         self.unmet_need = np.zeros(n, np.float64)
+        self.distress_sold_month = 0.0  # book value of assets sold in distress this month (yuan)
         # income: this month by source, and the rolling 12 months
         self.income_month = np.zeros(n, np.float64)
         self.income_ring = np.zeros((12, n), np.float64)
@@ -168,9 +169,10 @@ class Households:
         self.season_inputs[rows] = 0.0
 
     def earn_asset_income(self, ledger: Payments) -> None:
-        """Productive assets yield a monthly net income; leased-out land earns its rent."""
+        """Productive assets yield a monthly net income and wear out; leased-out land earns its rent."""
         rent = self.params.farming.land_rent_per_mu / 12.0
         income = self.assets * self.params.assets.monthly_return + rent * self.land * ~self.farms_own_land
+        self.assets *= 1.0 - self.params.assets.depreciation / 12.0
         ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
         self.farm_month += income
 
@@ -262,6 +264,7 @@ class Households:
         from_financed = np.minimum(self.invested[in_distress], wanted - from_own)
         self.assets[in_distress] -= from_own
         self.invested[in_distress] -= from_financed
+        self.distress_sold_month += float(from_own.sum() + from_financed.sum())
         ledger.pay(
             "distress_asset_sales", REST_OF_WORLD, HOUSEHOLDS, (from_own + from_financed) * keep, payee_rows=in_distress
         )
@@ -279,6 +282,7 @@ class Households:
         self.farm_month[:] = 0.0
         self.wage_month[:] = 0.0
         self.transfer_month[:] = 0.0
+        self.distress_sold_month = 0.0
 
     def start_poverty_history(self, line: float, registered_poor: np.ndarray) -> None:
         """The first assessment: registered-poor households above the line have exited poverty."""

@@ -27,7 +27,11 @@ def assign_villages(n: int, per_village: int, region_shares: np.ndarray, rng: np
     """Villages of ``per_village`` households; each village lies in one region."""
     n_villages = max(1, -(-n // per_village))
     village = np.arange(n, dtype=np.int32) // per_village
-    village_region = rng.choice(len(region_shares), size=n_villages, p=region_shares).astype(np.int8)
+    # regions in their stated proportions over villages (largest remainders), in random order
+    exact = region_shares * n_villages
+    counts = np.floor(exact).astype(int)
+    counts[np.argsort(counts - exact)[: n_villages - counts.sum()]] += 1
+    village_region = rng.permutation(np.repeat(np.arange(len(region_shares)), counts)).astype(np.int8)
     return village, village_region[village], n_villages
 
 
@@ -55,9 +59,12 @@ def synthesize_households(scenario: Scenario, rng: np.random.Generator) -> House
     n = pop.households
     h = Households(n, scenario)
     h.village, h.region, _ = assign_villages(n, pop.households_per_village, np.array(pop.region_shares.as_array()), rng)
-    h.size = np.minimum(1 + rng.poisson(pop.mean_household_size - 1, n), MAX_HOUSEHOLD_SIZE).astype(np.float64)
     elderly = rng.random(n) < pop.elderly_household_share
-    # households with no one able to work are elderly singles or couples
+    # households with no one able to work are elderly singles or couples (mean 1.5 persons);
+    # the others are sized so that the county's mean household size is as stated
+    share = pop.elderly_household_share
+    working_mean = (pop.mean_household_size - 1.5 * share) / max(1.0 - share, 1e-9)
+    h.size = np.minimum(1 + rng.poisson(max(working_mean - 1, 0.0), n), MAX_HOUSEHOLD_SIZE).astype(np.float64)
     h.size[elderly] = 1.0 + (rng.random(int(elderly.sum())) < 0.5)
     h.labour = np.where(elderly, 0.0, np.maximum(rng.binomial(h.size.astype(np.int64), pop.labour_share), 1))
     h.migrants = rng.binomial(h.labour.astype(np.int64), scenario.labour.migrant_participation).astype(np.float64)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.bank import Bank
+from agents.bank import Bank, best_first_within
 from agents.government import Government
 from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
 from simulation.ledger import Ledger
@@ -22,12 +22,15 @@ from simulation.loans import (
     BULLET,
     EQUAL_INSTALMENTS,
     HOUSEHOLD,
+    INVESTMENT,
     NONPERFORMING,
     PENDING,
+    WORKING_CAPITAL,
     LoanBook,
 )
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
+from simulation.waterfall import LossWaterfall
 
 PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
 MICROCREDIT, FARM_BUSINESS = 0, 1
@@ -46,8 +49,10 @@ class CreditMarket:
         book: LoanBook,
         ledger: Ledger,
         streams: RandomStreams,
+        waterfall: LossWaterfall,
     ) -> None:
         self.params = scenario
+        self.waterfall = waterfall
         self.credit = scenario.credit
         self.households = households
         self.banks = banks
@@ -97,7 +102,7 @@ class CreditMarket:
                 "loan_principal", HOUSEHOLDS, bank.sector, (paid - interest_paid)[mine], payer_rows=borrower[mine]
             )
             income[bank.index] += interest_paid[mine].sum()
-            income[bank.index] += self.government.pay_bank("interest_subsidy", bank.sector, subsidy[mine].sum())
+            income[bank.index] += self.government.pay_to("interest_subsidy", bank.sector, subsidy[mine].sum())
         defaults = book.apply_payments(due, paid, self.credit.default_days, month)
         losses = self.write_off_due(month)
         self.close_bank_books(income, losses)
@@ -114,8 +119,8 @@ class CreditMarket:
     def write_off_due(self, month: int) -> np.ndarray:
         """Write off loans that have been non-performing long enough; return the bank's loss by bank.
 
-        The loss waterfall: recovery from the borrower's productive assets (sold at the
-        distress discount) -> county risk compensation fund share -> the bank.
+        Recovery from the borrower's productive assets (sold at the distress discount) comes
+        first; the rest goes down the loss waterfall (``simulation/waterfall.py``).
         """
         book, hh = self.book, self.households
         rows = book.rows_with(NONPERFORMING)
@@ -131,14 +136,22 @@ class CreditMarket:
         sold_value = np.minimum(hh.assets, wanted / max(keep, 1e-9))
         proceeds = sold_value * keep
         hh.assets -= sold_value
-        recovered = exposure * np.divide(proceeds, wanted, out=np.zeros(hh.n), where=wanted > 0)[borrower]
+        self.ledger.pay("forced_asset_sales", REST_OF_WORLD, HOUSEHOLDS, proceeds)
+        recovered = (self.credit.recovery_share * exposure) * np.divide(
+            proceeds, wanted, out=np.zeros(hh.n), where=wanted > 0
+        )[borrower]
         residual = exposure - recovered
-        compensation = residual * np.array([t.risk_compensation_share for t in self.terms])[book.product[rows]]
+        guaranteed = book.guaranteed[rows]
+        backed = book.backed[rows] & ~guaranteed
         for bank in self.banks:
             mine = book.bank[rows] == bank.index
             self.ledger.pay("loan_recovery", HOUSEHOLDS, bank.sector, recovered[mine], payer_rows=borrower[mine])
-            self.government.pay_bank("risk_compensation", bank.sector, compensation[mine].sum())
-            losses[bank.index] = (residual - compensation)[mine].sum()
+            losses[bank.index] = self.waterfall.allocate(
+                bank.sector,
+                guaranteed_loss=float(residual[mine & guaranteed].sum()),
+                backed_loss=float(residual[mine & backed].sum()),
+                other_loss=float(residual[mine & ~guaranteed & ~backed].sum()),
+            )
         hh.blacklisted[borrower] = True
         book.write_off(rows, residual)
         return losses
@@ -163,20 +176,24 @@ class CreditMarket:
 
     # ------------------------------------------------------------------ outcomes
     def measure(self) -> dict[str, float]:
-        """Credit outcomes of the month (after servicing and lending)."""
+        """Credit and risk-sharing outcomes of the month (after servicing and lending)."""
         book, hh = self.book, self.households
+        self.refresh_risk_exposure()
         live = book.rows_with(ACTIVE, NONPERFORMING)
         balance = book.balance[live]
         outstanding = float(balance.sum())
         npl = float(balance[book.status[live] == NONPERFORMING].sum())
-        eligible = self.microcredit_eligible() | hh.blacklisted
+        eligible = self.microcredit_eligible()
         borrowers = np.zeros(hh.n, bool)
         borrowers[book.borrower[live]] = True
         by_product = np.bincount(book.product[live], weights=balance, minlength=len(PRODUCTS))
+        farm_borrowers = np.zeros(hh.n, bool)
+        farm_borrowers[book.borrower[live[book.product[live] == FARM_BUSINESS]]] = True
         disbursed = book.rows_with(ACTIVE)
         return {
             "credit_coverage": float((borrowers & eligible).sum() / max(eligible.sum(), 1)),
             "borrower_share": float(borrowers.mean()),
+            "farm_credit_coverage": float(farm_borrowers.sum() / max(hh.farms_own_land.sum(), 1)),
             "loans_outstanding": outstanding,
             **{f"loans_outstanding_{name}": float(by_product[i]) for i, name in enumerate(PRODUCTS)},
             "npl_ratio": npl / outstanding if outstanding > 0 else 0.0,
@@ -186,6 +203,7 @@ class CreditMarket:
             "interest_subsidy_paid": self.month_stats.get("interest_subsidy_paid", 0.0),
             "loan_defaults": self.month_stats.get("defaults", 0.0),
             "loans_disbursed": float((book.start[disbursed] == self.month_disbursed).sum()) if disbursed.size else 0.0,
+            **self.waterfall.measure(),
             "repayment_rate": self.month_stats["repaid"] / self.month_stats["due"]
             if self.month_stats.get("due")
             else 1.0,
@@ -213,6 +231,12 @@ class CreditMarket:
             screening_noise,
             month,
         )
+        self.apply(
+            FARM_BUSINESS,
+            *self.farm_investment_demand(opportunity_draw, project_return, has_loan[FARM_BUSINESS]),
+            screening_noise,
+            month,
+        )
         if self.credit.demand.working_capital:
             self.apply(
                 FARM_BUSINESS,
@@ -231,7 +255,24 @@ class CreditMarket:
         borrower_rate = terms.rate * (1.0 - terms.interest_subsidy_share)
         wants = (opportunity_draw < self.credit.demand.opportunity_rate) & (project_return > borrower_rate)
         applies = eligible & wants & self.aware & terms.enabled
-        return applies, amount, project_return, np.full(hh.n, terms.term_months)
+        return applies, amount, project_return, np.full(hh.n, terms.term_months), self.investment_terms(terms)
+
+    def investment_terms(self, terms) -> tuple[int, int]:
+        """Repayment type and purpose of an investment loan under the product's terms."""
+        return (BULLET if terms.repayment == "bullet" else EQUAL_INSTALMENTS), INVESTMENT
+
+    def farm_investment_demand(self, opportunity_draw: np.ndarray, project_return: np.ndarray, has_loan: np.ndarray):
+        """Farming households with an expansion project (greenhouse, machinery, more land) worth its rate.
+
+        The expansion opportunity is the top band of the same draw whose bottom band is the
+        microcredit opportunity, so the two are distinct events of one full-length draw.
+        """
+        hh, terms, demand = self.households, self.terms[FARM_BUSINESS], self.credit.demand
+        sees = opportunity_draw >= 1.0 - demand.farm_opportunity_rate
+        amount = np.clip(demand.farm_project_size * hh.productivity, terms.min_amount, terms.ceiling)
+        applies = sees & (project_return > terms.rate) & hh.farms_own_land & (hh.labour > 0) & ~has_loan
+        applies &= ~hh.blacklisted & self.aware & terms.enabled
+        return applies, amount, project_return, np.full(hh.n, terms.term_months), self.investment_terms(terms)
 
     def microcredit_eligible(self) -> np.ndarray:
         """Households eligible for microcredit.
@@ -244,12 +285,22 @@ class CreditMarket:
         return ((hh.group == 0) | at_risk) & ~hh.blacklisted
 
     def working_capital_demand(self, month_of_year: int, has_loan: np.ndarray):
-        """Farming households whose cash will not cover next month's planting inputs."""
+        """Farming households whose cash will not cover the coming planting's inputs.
+
+        They apply early enough for the loan to arrive the month before planting: one month
+        ahead online, one month plus the approval lag at the branch.
+        """
         hh, terms = self.households, self.terms[FARM_BUSINESS]
         crops = self.params.farming.crops.in_order()
         plant = np.array([c.plant_month for c in crops])[hh.crop]
         harvest = np.array([c.harvest_month for c in crops])[hh.crop]
-        plants_next_month = plant == month_of_year % 12 + 1
+        channels = self.credit.channels
+        lag = np.where(
+            channels.online.enabled & hh.digital,
+            channels.online.approval_lag_months,
+            channels.branch.approval_lag_months,
+        )
+        plants_next_month = (plant - month_of_year) % 12 == lag + 1
         gap = hh.input_bill() - np.maximum(hh.cash - hh.subsistence(), 0.0)
         applies = plants_next_month & hh.farms_own_land & (gap >= terms.min_amount) & ~has_loan & ~hh.blacklisted
         applies &= self.aware & terms.enabled
@@ -257,7 +308,7 @@ class CreditMarket:
         cost = np.array([c.input_cost_per_mu for c in crops])[hh.crop]
         margin = np.divide(revenue - cost, cost, out=np.zeros(hh.n), where=cost > 0)
         term = np.minimum((harvest - month_of_year) % 12 + 1, terms.term_months)
-        return applies, np.minimum(gap, terms.ceiling), margin, term
+        return applies, np.minimum(gap, terms.ceiling), margin, term, (BULLET, WORKING_CAPITAL)
 
     def apply(
         self,
@@ -266,6 +317,7 @@ class CreditMarket:
         amount: np.ndarray,
         true_return: np.ndarray,
         term: np.ndarray,
+        repayment_and_purpose: tuple[int, int],
         screening_noise: np.ndarray,
         month: int,
     ) -> None:
@@ -283,14 +335,24 @@ class CreditMarket:
         noise_factor = np.where(self.in_liaison[rows], channels.liaison.screening_noise_factor, 1.0)
         monthly_payment = amount[rows] * (1.0 / term[rows] + terms.rate * (1 - terms.interest_subsidy_share) / 12.0)
         affordable = monthly_payment <= terms.max_debt_service_share * np.maximum(hh.income_12m[rows], 0.0) / 12.0
-        approved = np.zeros(rows.size, bool)
+        collateral = hh.assets[rows] >= terms.collateral_ratio * amount[rows]
+        approved, guaranteed, backed = (np.zeros(rows.size, bool) for _ in range(3))
         outstanding = self.book.outstanding_by("bank", len(self.banks), (PENDING, ACTIVE, NONPERFORMING))
+        self.refresh_risk_exposure()
         for bank in self.banks:
             mine = self.bank_of_household[rows] == bank.index
             estimate = bank.estimate_return(true_return[rows][mine], screening_noise[rows][mine], noise_factor[mine])
+            asked = amount[rows][mine]
+            threshold = np.full(estimate.size, bank.terms.approval_threshold)
+            offered = self.offer_guarantees(PRODUCTS[product], estimate, asked, affordable[mine], threshold)
+            threshold = np.where(offered, self.relaxed(threshold), threshold)
+            # a guarantee stands in for collateral
+            acceptable = affordable[mine] & (collateral[mine] | offered)
             approved[mine] = bank.approve(
-                estimate, amount[rows][mine], affordable[mine], bank.lending_room(float(outstanding[bank.index]))
+                estimate, asked, acceptable, bank.lending_room(float(outstanding[bank.index])), threshold
             )
+            guaranteed[mine] = offered & approved[mine]
+            backed[mine] = self.back_by_fund(PRODUCTS[product], estimate, asked, approved[mine] & ~offered)
         chosen = rows[approved]
         lag = np.where(
             channel[chosen] == ONLINE, channels.online.approval_lag_months, channels.branch.approval_lag_months
@@ -305,15 +367,76 @@ class CreditMarket:
             rate=np.full(chosen.size, terms.rate),
             subsidy_share=np.full(chosen.size, terms.interest_subsidy_share),
             term=term[chosen],
-            repayment=np.full(chosen.size, BULLET if terms.repayment == "bullet" else EQUAL_INSTALMENTS),
+            repayment=np.full(chosen.size, repayment_and_purpose[0]),
+            purpose=np.full(chosen.size, repayment_and_purpose[1]),
             start=month + lag,
             status=np.full(chosen.size, PENDING),
+            guaranteed=guaranteed[approved],
+            backed=backed[approved],
         )
-        if product == MICROCREDIT:
+        if repayment_and_purpose[1] == INVESTMENT:
             hh.pending_return[chosen] = true_return[chosen]
 
+    # ------------------------------------------------------------------ risk sharing
+    def refresh_risk_exposure(self) -> None:
+        """What the guarantor and the risk fund stand behind now (live and pending loans)."""
+        book = self.book
+        live = book.rows_with(PENDING, ACTIVE, NONPERFORMING)
+        owed = np.where(book.status[live] == PENDING, book.principal[live], book.balance[live])
+        if self.waterfall.guarantor is not None:
+            self.waterfall.guarantor.outstanding = float(owed[book.guaranteed[live]].sum())
+        if self.waterfall.fund is not None:
+            self.waterfall.fund.backed = float(owed[book.backed[live]].sum())
+
+    def relaxed(self, threshold: np.ndarray) -> np.ndarray:
+        """The approval threshold for a guaranteed loan: lower the less of the loss the bank keeps."""
+        terms = self.params.guarantee
+        return threshold - terms.approval_relaxation * (1.0 - terms.risk_shares.bank)
+
+    def offer_guarantees(
+        self, product: str, estimate: np.ndarray, amount: np.ndarray, affordable: np.ndarray, threshold: np.ndarray
+    ) -> np.ndarray:
+        """The guarantor covers applications that pass the relaxed rule, best first, up to its leverage cap."""
+        guarantor = self.waterfall.guarantor
+        if guarantor is None or product not in self.params.guarantee.products:
+            return np.zeros(estimate.size, bool)
+        candidates = (estimate >= self.relaxed(threshold)) & affordable
+        offered = best_first_within(estimate, amount, candidates, guarantor.room())
+        guarantor.outstanding += float(amount[offered].sum())
+        guarantor.refused_month += int((candidates & ~offered).sum())
+        return offered
+
+    def back_by_fund(self, product: str, estimate: np.ndarray, amount: np.ndarray, approved: np.ndarray) -> np.ndarray:
+        """The county risk fund backs approved loans of its products while within its loan multiple."""
+        fund = self.waterfall.fund
+        if fund is None or product not in fund.terms.products:
+            return np.zeros(estimate.size, bool)
+        backed = best_first_within(estimate, amount, approved, fund.room())
+        fund.backed += float(amount[backed].sum())
+        return backed
+
+    def charge_guarantee_fees(self, rows: np.ndarray) -> None:
+        """Guarantee fees at disbursement.
+
+        The borrower (and any fee subsidy) pays the guarantee fee; the guarantor pays its
+        re-guarantee fee.
+        """
+        guarantor, reguarantor = self.waterfall.guarantor, self.waterfall.reguarantor
+        rows = rows[self.book.guaranteed[rows]]
+        if guarantor is None or rows.size == 0:
+            return
+        years = self.book.term[rows] / 12.0
+        fee = guarantor.terms.fee_rate * self.book.principal[rows] * years
+        subsidy = guarantor.terms.fee_subsidy_share
+        self.ledger.pay(
+            "guarantee_fees", HOUSEHOLDS, guarantor.sector, fee * (1.0 - subsidy), payer_rows=self.book.borrower[rows]
+        )
+        self.government.pay_to("guarantee_fee_subsidy", guarantor.sector, float(fee.sum() * subsidy))
+        refee = float((reguarantor.terms.fee_rate * self.book.principal[rows] * years).sum())
+        self.ledger.pay("reguarantee_fees", guarantor.sector, reguarantor.sector, refee)
+
     def disburse(self, month: int) -> None:
-        """Pay out pending loans whose approval lag has passed; microcredit is invested at once."""
+        """Pay out pending loans whose approval lag has passed; investment loans are spent on the project at once."""
         book, hh = self.book, self.households
         rows = book.rows_with(PENDING)
         rows = rows[book.start[rows] <= month]
@@ -326,5 +449,6 @@ class CreditMarket:
             self.ledger.pay(
                 "loan_disbursement", bank.sector, HOUSEHOLDS, book.principal[rows][mine], payee_rows=borrower[mine]
             )
-        invest = book.product[rows] == MICROCREDIT
+        self.charge_guarantee_fees(rows)
+        invest = book.purpose[rows] == INVESTMENT
         hh.invest(borrower[invest], book.principal[rows][invest], self.ledger)

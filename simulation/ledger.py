@@ -137,6 +137,7 @@ class Ledger:
         Returns:
             The total moved, in yuan.
         """
+        amount = self._per_row(amount, payer, payer_rows, payee, payee_rows)
         total = self.accounts[payer].move(amount, payer_rows, -1.0)
         self.accounts[payee].move(amount, payee_rows, +1.0)
         if total != 0.0:
@@ -144,6 +145,16 @@ class Ledger:
             self.month.net[payer] -= total
             self.month.net[payee] += total
         return total
+
+    def _per_row(self, amount, payer: str, payer_rows, payee: str, payee_rows) -> np.ndarray | float:
+        """A scalar paid by (or to) an array sector is paid by (or to) each of its rows."""
+        if np.ndim(amount) > 0:
+            return amount
+        for name, rows in ((payer, payer_rows), (payee, payee_rows)):
+            account = self.accounts[name]
+            if isinstance(account, ArrayAccount):
+                return np.full(account.cash.size if rows is None else np.size(rows), float(amount))
+        return amount
 
     def close_month(self) -> float:
         """Check the month's books, start a new month, and return the imbalance in yuan.

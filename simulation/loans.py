@@ -17,6 +17,7 @@ import numpy as np
 PENDING, ACTIVE, NONPERFORMING, CLOSED, WRITTEN_OFF = 0, 1, 2, 3, 4
 HOUSEHOLD, COOPERATIVE, ENTERPRISE = 0, 1, 2
 EQUAL_INSTALMENTS, BULLET = 0, 1
+INVESTMENT, WORKING_CAPITAL = 0, 1
 DAYS_PER_MONTH = 30
 
 _FIELDS = {
@@ -25,6 +26,7 @@ _FIELDS = {
     "bank": np.int8,
     "product": np.int8,
     "channel": np.int8,
+    "purpose": np.int8,  # INVESTMENT or WORKING_CAPITAL
     "principal": np.float64,
     "rate": np.float64,  # annual rate charged
     "subsidy_share": np.float64,  # share of interest paid by government
@@ -37,7 +39,8 @@ _FIELDS = {
     "dpd": np.int16,  # days past due
     "status": np.int8,
     "default_month": np.int32,
-    "guaranteed": np.bool_,
+    "guaranteed": np.bool_,  # covered by the financing guarantor
+    "backed": np.bool_,  # backed by the county risk compensation fund
     "insured": np.bool_,
     "restructured": np.int8,
     "loss": np.float64,  # exposure left after recovery at write-off (borne by the waterfall)
@@ -158,6 +161,9 @@ class LoanBook:
         self.arrears[rows] = self.overdue_interest[rows] + (due.principal - to_principal)
         behind = self.arrears[rows] > 1e-6
         self.dpd[rows] = np.where(behind, self.dpd[rows] + DAYS_PER_MONTH, 0)
+        # a non-performing loan whose arrears are cleared is performing again
+        cured = rows[(self.status[rows] == NONPERFORMING) & ~behind]
+        self.status[cured] = ACTIVE
         repaid = (self.balance[rows] <= 1e-6) & ~behind
         self.status[rows[repaid]] = CLOSED
         self.balance[rows[repaid]] = 0.0

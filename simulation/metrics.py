@@ -64,6 +64,9 @@ METRICS: tuple[Metric, ...] = (
         "or with a written-off loan) that have a loan of any product",
         "last_year",
     ),
+    Metric(
+        "farm_credit_coverage", "share", "Households farming their land that have a farm business loan", "last_year"
+    ),
     Metric("borrower_share", "share of households", "Households with a live loan", "last_year"),
     Metric("loans_outstanding", "yuan", "Principal outstanding, all products", "last_year"),
     Metric("loans_outstanding_microcredit", "yuan", "Principal outstanding: poverty-relief microcredit", "last_year"),
@@ -96,9 +99,23 @@ METRICS: tuple[Metric, ...] = (
     Metric("loan_defaults", "loans", "Loans reaching the default threshold of days past due", "sum"),
     Metric("loans_disbursed", "loans", "Loans paid out", "sum"),
     Metric("repayment_rate", "share", "Paid over due this month (scheduled and arrears)", "last_year"),
-    Metric("guarantor_equity", "yuan", "Guarantors' equity", "last_year", built=False),
-    Metric("guarantor_leverage", "x net assets", "Guarantee liability over guarantor equity", "last_year", built=False),
-    Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year", built=False),
+    Metric(
+        "guarantor_equity", "yuan", "Financing guarantor's net assets (cash less compensation reserve)", "last_year"
+    ),
+    Metric("guarantor_leverage", "x net assets", "Guarantees outstanding over the guarantor's net assets", "last_year"),
+    Metric("guarantor_insolvent", "0/1", "1 once the guarantor's net assets are gone", "max"),
+    Metric("guarantee_outstanding", "yuan", "Principal of live and pending loans the guarantor covers", "last_year"),
+    Metric("guarantees_refused", "applications", "Applications the guarantor turned away at its leverage cap", "sum"),
+    Metric("credit_losses_guarantor", "yuan", "Written-off losses paid by the guarantor", "sum"),
+    Metric("credit_losses_reguarantor", "yuan", "Written-off losses paid by the re-guarantee fund", "sum"),
+    Metric(
+        "credit_losses_government",
+        "yuan",
+        "Written-off losses paid by local government (its risk share and any fallback for an insolvent guarantor)",
+        "sum",
+    ),
+    Metric("credit_losses_risk_fund", "yuan", "Written-off losses paid by the county risk compensation fund", "sum"),
+    Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year"),
     Metric("insurance_premiums", "yuan", "Premiums written this month", "sum", built=False),
     Metric("insurance_claims", "yuan", "Claims paid this month", "sum", built=False),
     Metric(

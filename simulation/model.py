@@ -8,6 +8,7 @@ import pandas as pd
 
 from agents.bank import Bank
 from agents.government import BUDGET_LINES, GOVERNMENT, Government
+from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
 from agents.households import HOUSEHOLDS, Assessment
 from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.credit import CreditMarket
@@ -17,6 +18,7 @@ from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
 from simulation.rng import RandomStreams
 from simulation.scenario import GROUPS, REGIONS, Scenario
 from simulation.shocks import Prices, Weather
+from simulation.waterfall import LossWaterfall
 
 
 class ValueChainModel(mesa.Model):
@@ -52,14 +54,38 @@ class ValueChainModel(mesa.Model):
         self.ledger.open_scalar_sector(GOVERNMENT, self.government)
         for bank in self.banks:
             self.ledger.open_scalar_sector(bank.sector, bank)
+        self.guarantor, self.reguarantor = self.open_guarantee(scenario)
+        self.risk_fund = RiskFund(self, scenario.risk_fund, self.ledger) if scenario.risk_fund.enabled else None
+        if self.risk_fund is not None:
+            self.ledger.open_scalar_sector(RISK_FUND, self.risk_fund)
+        self.waterfall = LossWaterfall(
+            scenario.guarantee, self.guarantor, self.reguarantor, self.risk_fund, self.government
+        )
         self.credit = CreditMarket(
-            scenario, self.households, self.banks, self.government, self.loans, self.ledger, self.streams
+            scenario,
+            self.households,
+            self.banks,
+            self.government,
+            self.loans,
+            self.ledger,
+            self.streams,
+            self.waterfall,
         )
         self.assessment: Assessment | None = None
         self.government.enrol_dibao(self.households, self.streams.transfers.random(self.households.n))
         self.records: list[dict[str, float]] = []
         self.running = True
         self.spin_up()
+
+    def open_guarantee(self, scenario: Scenario) -> tuple[Guarantor | None, Reguarantor | None]:
+        """The financing guarantor and the re-guarantee fund, when the scenario has them."""
+        if not scenario.guarantee.enabled:
+            return None, None
+        guarantor = Guarantor(self, scenario.guarantee.guarantor, self.ledger)
+        reguarantor = Reguarantor(self, scenario.guarantee.reguarantor, self.ledger)
+        self.ledger.open_scalar_sector(GUARANTOR, guarantor)
+        self.ledger.open_scalar_sector(REGUARANTOR, reguarantor)
+        return guarantor, reguarantor
 
     def spin_up(self) -> None:
         """Run the spin-up years (not recorded), then take the first poverty assessment as month 0."""
@@ -126,8 +152,10 @@ class ValueChainModel(mesa.Model):
         """Premiums and claims: built by the insurance issue; nothing is insured yet."""
 
     def support(self) -> None:
-        """Government transfers: pensions and subsidies, dibao top-ups."""
+        """Government transfers (pensions and subsidies, dibao top-ups); the risk fund's January budget."""
         self.government.pay_transfers(self.households)
+        if self.risk_fund is not None and self.month_of_year == 1:
+            self.government.pay_to("risk_fund_replenishment", RISK_FUND, self.params.risk_fund.replenishment)
 
     def consume(self) -> None:
         """Subsistence, medical bills, discretionary spending, distress sales, investment."""
@@ -135,7 +163,10 @@ class ValueChainModel(mesa.Model):
 
     def service_loans(self) -> None:
         """Repayments, arrears, default at 90 days past due, write-off through the loss waterfall."""
+        self.waterfall.new_month()
         self.credit.service(self.month)
+        if self.guarantor is not None:
+            self.guarantor.set_aside_reserve()
 
     def lend(self) -> None:
         """Applications through a channel, screening, approval lag, disbursement and investment."""
@@ -153,6 +184,7 @@ class ValueChainModel(mesa.Model):
             self.government.enrol_dibao(hh, self.streams.transfers.random(hh.n))
         else:
             self.assessment = None
+        self.government.draw_central_funding()
         imbalance = self.ledger.close_month()
         if self.month >= 1:
             self.records.append(self.measure(imbalance))
@@ -169,6 +201,23 @@ class ValueChainModel(mesa.Model):
             return self.assessment.relapses, self.assessment.exited_before, int(self.assessment.relapses.sum())
         return hh.income_pc < self.params.poverty.line, hh.exited, 0
 
+    def large_scale_relapse(self) -> float:
+        """1.0 when, at an annual assessment, a region or group's confirmed relapse rate passes the threshold.
+
+        Only categories with at least ``poverty.alarm_min_exited`` exited households count,
+        so a handful of relapses in a tiny group does not sound the alarm.
+        """
+        if self.assessment is None:
+            return 0.0
+        hh, poverty = self.households, self.params.poverty
+        relapses, exited = self.assessment.relapses, self.assessment.exited_before
+        for category, k in ((hh.region, len(REGIONS)), (hh.group, len(GROUPS))):
+            rates = rate_by_category(relapses, exited, category, k)
+            enough = np.bincount(category, weights=exited, minlength=k) >= poverty.alarm_min_exited
+            if (rates[enough] > poverty.large_scale_relapse_threshold).any():
+                return 1.0
+        return 0.0
+
     def measure(self, imbalance: float) -> dict[str, float]:
         """This month's outcomes (every name in ``METRIC_NAMES``, plus fiscal lines)."""
         hh, line = self.households, self.params.poverty.line
@@ -176,8 +225,6 @@ class ValueChainModel(mesa.Model):
         persons = float(w.sum())
         relapsed, exited, relapse_count = self.relapse_by()
         relapse_rate = float((relapsed & exited).sum() / max(exited.sum(), 1))
-        by_region = rate_by_category(relapsed, exited, hh.region, len(REGIONS))
-        by_group = rate_by_category(relapsed, exited, hh.group, len(GROUPS))
         flows = self.ledger.closed
         fiscal = {f"fiscal_{line_}": flows.paid(payer=GOVERNMENT, kind=line_) for line_ in BUDGET_LINES}
         record = dict.fromkeys(METRIC_NAMES, 0.0)
@@ -195,14 +242,11 @@ class ValueChainModel(mesa.Model):
             wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),
             transfer_income_pc=12.0 * float(hh.transfer_month.sum() / persons),
             gini=gini(y, w),
-            distress_sales=flows.paid(kind="distress_asset_sales")
-            / max(1.0 - self.params.assets.distress_sale_discount, 1e-9),
+            distress_sales=hh.distress_sold_month,
             unmet_need_share=float((hh.unmet_need > 0).mean()),
             disaster_regions=int(self.weather.disaster.sum()),
             fiscal_cost=flows.paid(payer=GOVERNMENT),
-            large_scale_relapse=float(
-                max(by_region.max(), by_group.max()) > self.params.poverty.large_scale_relapse_threshold
-            ),
+            large_scale_relapse=self.large_scale_relapse(),
             ledger_imbalance=imbalance,
             **fiscal,
             **self.credit.measure(),

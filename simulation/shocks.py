@@ -8,8 +8,7 @@ cut the yields of harvests in that year. Prices follow a mean-reverting log inde
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
-from scipy.stats import beta
+from scipy.special import betaincinv, ndtri
 
 from simulation.scenario import CROPS, REGIONS, Scenario
 
@@ -51,7 +50,7 @@ def _beta_quantile(u: np.ndarray, mean: float, sd: float) -> np.ndarray:
     if var <= 0:
         return np.full_like(u, mean)
     k = mean * (1 - mean) / var - 1
-    return beta.ppf(u, mean * k, (1 - mean) * k)
+    return betaincinv(mean * k, (1 - mean) * k, u)
 
 
 class Prices:
@@ -69,5 +68,5 @@ class Prices:
 
     @property
     def index(self) -> np.ndarray:
-        """Price index per crop (1 = the long-run mean)."""
+        """Price index per crop (1 = the long-run median)."""
         return np.exp(self.log_index)

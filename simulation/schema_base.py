@@ -1,0 +1,94 @@
+"""Building blocks of the scenario schema: documented fields, strict sections, per-region values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+REGIONS = ("plain", "hill", "mountain")
+GROUPS = ("ex_poor", "fringe", "general")
+CROPS = ("grain", "cash_crop", "livestock")
+SHARE_TOLERANCE = 1e-6
+
+
+def field(default: Any, unit: str, description: str, **limits: Any) -> Any:
+    """A documented parameter: its unit and meaning go into the JSON schema."""
+    return Field(default, description=f"{description} [{unit}]", json_schema_extra={"unit": unit}, **limits)
+
+
+class Section(BaseModel):
+    """A block of parameters: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _check_shares(shares: dict[str, float], keys: tuple[str, ...], name: str) -> None:
+    missing = [k for k in keys if k not in shares]
+    if missing:
+        raise ValueError(f"{name} needs a share for each of {', '.join(keys)} (missing {', '.join(missing)})")
+    total = sum(shares.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"{name} must sum to 1, got {total:.6g}")
+
+
+class ByRegion(Section):
+    """One number per region (plain, hill, mountain)."""
+
+    plain: float = Field(ge=0)
+    hill: float = Field(ge=0)
+    mountain: float = Field(ge=0)
+
+    def as_array(self) -> list[float]:
+        """Values in the order of REGIONS."""
+        return [self.plain, self.hill, self.mountain]
+
+
+class RegionShares(ByRegion):
+    """Shares of the county in each region; they sum to 1."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> RegionShares:
+        _check_shares(self.model_dump(), REGIONS, "region shares")
+        return self
+
+
+class ByGroup(Section):
+    """One number per household group (ex-poor, fringe, general)."""
+
+    ex_poor: float = Field(ge=0)
+    fringe: float = Field(ge=0)
+    general: float = Field(ge=0)
+
+    def as_array(self) -> list[float]:
+        """Values in the order of GROUPS."""
+        return [self.ex_poor, self.fringe, self.general]
+
+
+class CropShares(Section):
+    """Shares of households growing each crop; they sum to 1."""
+
+    grain: float = Field(ge=0, le=1)
+    cash_crop: float = Field(ge=0, le=1)
+    livestock: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> CropShares:
+        _check_shares(self.model_dump(), CROPS, "crop shares")
+        return self
+
+    def as_array(self) -> list[float]:
+        """Shares in the order of CROPS."""
+        return [self.grain, self.cash_crop, self.livestock]
+
+
+class CropSharesByRegion(Section):
+    """Crop shares for each region."""
+
+    plain: CropShares
+    hill: CropShares
+    mountain: CropShares
+
+    def as_matrix(self) -> list[list[float]]:
+        """Rows in the order of REGIONS, columns in the order of CROPS."""
+        return [self.plain.as_array(), self.hill.as_array(), self.mountain.as_array()]

@@ -1,0 +1,110 @@
+"""Scenario sections of risk sharing: the financing guarantor, re-guarantee and the risk fund."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from simulation.schema_base import Section, _check_shares, field
+
+PARTIES = ("guarantor", "reguarantor", "bank", "government")
+GUARANTEED_PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
+
+
+class RiskShares(Section):
+    """How a guaranteed loan's loss (after recovery and insurance) is split; sums to 1."""
+
+    guarantor: float = field(0.4, "share of loss", "Paid by the financing guarantor (4:3:2:1 rule)", ge=0, le=1)
+    reguarantor: float = field(0.3, "share of loss", "Paid by the provincial re-guarantee fund", ge=0, le=1)
+    bank: float = field(0.2, "share of loss", "Kept by the lending bank", ge=0, le=1)
+    government: float = field(0.1, "share of loss", "Paid by the local government", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> RiskShares:
+        _check_shares(self.model_dump(), PARTIES, "risk shares")
+        return self
+
+
+class Guarantor(Section):
+    """A government financing guarantor serving agriculture."""
+
+    capital: float = field(40_000_000.0, "yuan", "Paid-in capital (net assets at start)", gt=0)
+    fee_rate: float = field(
+        0.008, "per year of guaranteed principal", "Guarantee fee (below 1% for policy guarantors)", ge=0, le=0.1
+    )
+    fee_subsidy_share: float = field(
+        0.0, "share of fee", "Share of the fee paid by government, not borrower", ge=0, le=1
+    )
+    leverage_cap: float = field(
+        15.0,
+        "x net assets",
+        "Outstanding guarantees at most this multiple of net assets "
+        "(10x; 15x for guarantors serving mainly agriculture and small firms)",
+        ge=1,
+        le=50,
+    )
+    reserve_rate: float = field(
+        0.01, "per year of outstanding liability", "Compensation reserve set aside", ge=0, le=0.2
+    )
+    insolvency_fallback: str = field(
+        "government", "", "Who pays the guarantor's share once it is insolvent: government or bank"
+    )
+
+    @model_validator(mode="after")
+    def _fallback(self) -> Guarantor:
+        if self.insolvency_fallback not in ("government", "bank"):
+            raise ValueError("insolvency_fallback must be government or bank")
+        return self
+
+
+class Reguarantor(Section):
+    """The re-guarantee fund taking a share of guaranteed losses."""
+
+    capital: float = field(
+        200_000_000.0, "yuan", "Capital of the provincial re-guarantee fund (its county share)", gt=0
+    )
+    fee_rate: float = field(
+        0.004, "per year of guaranteed principal", "Re-guarantee fee paid by the guarantor (0.3-0.5%)", ge=0, le=0.05
+    )
+
+
+class Guarantee(Section):
+    """Government financing guarantee with re-guarantee and the bank's response to retained risk."""
+
+    enabled: bool = field(False, "", "Whether the guarantor covers loans")
+    products: list[str] = field(["farm_business", "cooperative"], "", "Products the guarantor covers")
+    risk_shares: RiskShares = RiskShares()
+    guarantor: Guarantor = Guarantor()
+    reguarantor: Reguarantor = Reguarantor()
+    approval_relaxation: float = field(
+        0.25,
+        "per year of estimated return",
+        "How far the bank lowers its approval threshold when it keeps none of "
+        "the loss; it lowers it by this x (1 - bank share)",
+        ge=0,
+        le=2,
+    )
+
+    @model_validator(mode="after")
+    def _known_products(self) -> Guarantee:
+        unknown = [p for p in self.products if p not in GUARANTEED_PRODUCTS]
+        if unknown:
+            raise ValueError(f"products: unknown product {unknown[0]!r}; allowed: {', '.join(GUARANTEED_PRODUCTS)}")
+        return self
+
+
+class RiskFund(Section):
+    """The county risk compensation fund backing poverty-relief microcredit."""
+
+    enabled: bool = field(True, "", "Whether the county keeps a risk compensation fund")
+    size: float = field(5_000_000.0, "yuan", "Fund at start (deposited with the bank)", ge=0)
+    loan_multiple: float = field(10.0, "x fund", "Loans the fund backs, as a multiple of its balance", gt=0, le=50)
+    coverage_share: float = field(0.5, "share of loss", "Share of a backed loan's loss the fund pays", ge=0, le=1)
+    products: list[str] = field(["microcredit"], "", "Products the fund backs")
+    replenishment: float = field(1_000_000.0, "yuan per year", "Budget paid into the fund each January", ge=0)
+
+    @model_validator(mode="after")
+    def _known_products(self) -> RiskFund:
+        unknown = [p for p in self.products if p not in GUARANTEED_PRODUCTS]
+        if unknown:
+            raise ValueError(f"products: unknown product {unknown[0]!r}; allowed: {', '.join(GUARANTEED_PRODUCTS)}")
+        return self

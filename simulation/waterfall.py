@@ -1,0 +1,99 @@
+"""The loss waterfall: who pays a written-off loan's loss, in order.
+
+recovery from the borrower (done before, by the credit market) → guarantor → re-guarantor
+→ county risk fund / local government → bank. A guaranteed loss is split by the scenario's
+risk shares (4:3:2:1 by default); what an insolvent guarantor cannot pay falls to the
+configured fallback (government or bank), and what the re-guarantor cannot pay to
+government. The county risk fund pays its coverage share of the loss a bank keeps on a
+backed loan while its balance lasts. Every payment goes through the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from agents.government import Government
+from agents.guarantor import Guarantor, Reguarantor, RiskFund
+from simulation.schema_risk import Guarantee
+
+
+@dataclass
+class LossShares:
+    """Losses borne by each party (yuan), accumulated over a month."""
+
+    by_party: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def add(self, party: str, amount: float) -> None:
+        """Count ``amount`` against ``party``."""
+        self.by_party[party] += amount
+
+
+class LossWaterfall:
+    """Allocates written-off losses among guarantor, re-guarantor, risk fund, government and bank."""
+
+    def __init__(
+        self, terms: Guarantee, guarantor: Guarantor, reguarantor: Reguarantor, fund: RiskFund, government: Government
+    ) -> None:
+        self.terms = terms
+        self.guarantor = guarantor
+        self.reguarantor = reguarantor
+        self.fund = fund
+        self.government = government
+        self.month = LossShares()
+
+    def new_month(self) -> None:
+        """Start counting a new month's losses."""
+        self.month = LossShares()
+
+    def allocate(self, bank_sector: str, guaranteed_loss: float, backed_loss: float, other_loss: float) -> float:
+        """Pay the parties' shares of a bank's written-off losses; return the loss the bank keeps.
+
+        Args:
+            bank_sector: the bank's ledger sector (payments go to it).
+            guaranteed_loss: loss on guaranteed loans, after recovery.
+            backed_loss: loss on loans backed by the county risk fund (not guaranteed).
+            other_loss: loss on loans with neither.
+        """
+        shares = self.terms.risk_shares
+        bank_keeps = other_loss
+        if guaranteed_loss > 0:
+            unpaid = self.guarantor.pay_claim(bank_sector, shares.guarantor * guaranteed_loss)
+            self.month.add("guarantor", shares.guarantor * guaranteed_loss - unpaid)
+            if unpaid > 0 and self.terms.guarantor.insolvency_fallback == "government":
+                self.government.pay_to("guarantor_fallback", bank_sector, unpaid)
+                self.month.add("government", unpaid)
+            else:
+                bank_keeps += unpaid
+            unpaid_re = self.reguarantor.pay_claim(bank_sector, shares.reguarantor * guaranteed_loss)
+            self.month.add("reguarantor", shares.reguarantor * guaranteed_loss - unpaid_re)
+            government_share = shares.government * guaranteed_loss + unpaid_re
+            self.government.pay_to("risk_sharing", bank_sector, government_share)
+            self.month.add("government", government_share)
+            bank_keeps += shares.bank * guaranteed_loss
+        if backed_loss > 0:
+            paid = self.fund.compensate(bank_sector, backed_loss)
+            self.month.add("risk_fund", paid)
+            bank_keeps += backed_loss - paid
+        self.month.add("bank", bank_keeps)
+        return bank_keeps
+
+    def measure(self) -> dict[str, float]:
+        """Risk-sharing outcomes of the month (call after the credit market refreshed exposures)."""
+        guarantor, fund = self.guarantor, self.fund
+        losses = self.month.by_party
+        record = {
+            "guarantor_equity": guarantor.equity if guarantor else 0.0,
+            "guarantor_leverage": guarantor.leverage if guarantor and guarantor.equity > 0 else 0.0,
+            "guarantor_insolvent": float(guarantor.insolvent) if guarantor else 0.0,
+            "guarantee_outstanding": guarantor.outstanding if guarantor else 0.0,
+            "guarantees_refused": float(guarantor.refused_month) if guarantor else 0.0,
+            "risk_fund_balance": fund.cash if fund else 0.0,
+            **{
+                f"credit_losses_{party}": losses.get(party, 0.0)
+                for party in ("guarantor", "reguarantor", "government", "risk_fund")
+            },
+        }
+        if guarantor:
+            guarantor.refused_month = 0
+        return record
