@@ -27,8 +27,8 @@ BUDGET_LINES = (
     "guarantee_fee_subsidy",
     "premium_subsidy",
     "anti_poverty_premiums",
+    "insurance_backstop",
     "assistance",
-    "capital_injections",
 )
 
 

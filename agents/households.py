@@ -75,6 +75,17 @@ class Households:
         self.wage_month = np.zeros(n, np.float64)
         self.transfer_month = np.zeros(n, np.float64)
         self.dibao_year = np.zeros(n, np.float64)
+        self.insurance_month = np.zeros(n, np.float64)
+        # harvest outcome of this month, read by insurance
+        self.harvested_now = np.zeros(n, bool)
+        self.yield_shortfall = np.zeros(n, np.float64)  # 1 - yield factor at this month's harvest
+        self.crop_loss_month = np.zeros(n, np.float64)  # yuan of produce lost to weather and luck
+        # insurance cover
+        self.ag_insured = np.zeros(n, bool)  # agricultural policy for the current crop year
+        self.insured_value = np.zeros(n, np.float64)
+        self.ap_insured = np.zeros(n, bool)  # anti-poverty insurance for the year
+        self.hardship_year = np.zeros(n, np.float64)  # medical and crop losses since the last assessment
+        self.ap_paid_year = np.zeros(n, np.float64)
         # poverty history, updated at the annual assessment
         self.poor = np.zeros(n, bool)
         self.ever_poor = np.zeros(n, bool)
@@ -165,6 +176,14 @@ class Households:
         )
         ledger.pay("produce_sales", REST_OF_WORLD, HOUSEHOLDS, sales, payee_rows=rows)
         self.farm_month[rows] += sales - self.season_inputs[rows]
+        self.harvested_now[rows] = True
+        self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor[rows], 0.0)
+        self.crop_loss_month[rows] = np.divide(
+            sales * self.yield_shortfall[rows],
+            yield_factor[rows],
+            out=np.zeros(rows.size),
+            where=yield_factor[rows] > 0,
+        )
         self.planted[rows] = 0.0
         self.season_inputs[rows] = 0.0
 
@@ -271,8 +290,15 @@ class Households:
 
     # ------------------------------------------------------------------ poverty status
     def close_month(self, month: int) -> None:
-        """Roll this month's net income into the 12-month window and reset the month."""
-        self.income_month = self.farm_month + self.wage_month + self.transfer_month
+        """Roll this month's net income into the 12-month window.
+
+        With ``poverty.deduct_medical_costs`` the out-of-pocket medical bill is a rigid
+        expenditure deducted from net income, as the relapse-monitoring rules count a
+        sudden rise in expenditure (illness is the main cause of poverty in the registry).
+        """
+        self.income_month = self.farm_month + self.wage_month + self.transfer_month + self.insurance_month
+        if self.params.poverty.deduct_medical_costs:
+            self.income_month = self.income_month - self.medical_due
         slot = month % 12
         self.income_12m += self.income_month - self.income_ring[slot]
         self.income_ring[slot] = self.income_month
@@ -282,6 +308,9 @@ class Households:
         self.farm_month[:] = 0.0
         self.wage_month[:] = 0.0
         self.transfer_month[:] = 0.0
+        self.insurance_month[:] = 0.0
+        self.harvested_now[:] = False
+        self.crop_loss_month[:] = 0.0
         self.distress_sold_month = 0.0
 
     def start_poverty_history(self, line: float, registered_poor: np.ndarray) -> None:

@@ -77,6 +77,7 @@ class CreditMarket:
         self.terms = [getattr(self.credit.products, name) for name in PRODUCTS]
         self.month_stats: dict[str, float] = {}
         self.month_disbursed = 0
+        self.interest_received_early = np.zeros(len(banks))  # arrears interest paid by claims this month
 
     # ------------------------------------------------------------------ servicing
     def service(self, month: int) -> None:
@@ -94,7 +95,8 @@ class CreditMarket:
         interest_paid = np.minimum(paid, due.interest)
         subsidy = due.subsidy * (share[borrower] >= 1.0 - 1e-12)  # paid on loans serviced in full
         bank_of_loan = book.bank[due.rows]
-        income = np.zeros(len(self.banks))
+        income = self.interest_received_early.copy()
+        self.interest_received_early[:] = 0.0
         for bank in self.banks:
             mine = bank_of_loan == bank.index
             self.ledger.pay("loan_interest", HOUSEHOLDS, bank.sector, interest_paid[mine], payer_rows=borrower[mine])
@@ -173,6 +175,20 @@ class CreditMarket:
                 float(losses[bank.index]),
                 bank.required_provisions(exposure[mine], risk_class[mine]),
             )
+
+    def repay_arrears_from(self, payer: str, available: np.ndarray) -> np.ndarray:
+        """Money due to households from ``payer`` (an insurance claim) repays their arrears first.
+
+        Returns:
+            What is left for each household after its arrears are paid (yuan).
+        """
+        rows, paid, interest = self.book.pay_arrears(available)
+        borrower, bank_of = self.book.borrower[rows], self.book.bank[rows]
+        for bank in self.banks:
+            mine = bank_of == bank.index
+            self.ledger.pay("claims_repay_arrears", payer, bank.sector, float(paid[mine].sum()))
+            self.interest_received_early[bank.index] += float(interest[mine].sum())
+        return available - np.bincount(borrower, weights=paid, minlength=available.size)
 
     # ------------------------------------------------------------------ outcomes
     def measure(self) -> dict[str, float]:
@@ -333,6 +349,10 @@ class CreditMarket:
             return
         self.ledger.pay("loan_transaction_cost", HOUSEHOLDS, REST_OF_WORLD, cost[rows], payer_rows=rows)
         noise_factor = np.where(self.in_liaison[rows], channels.liaison.screening_noise_factor, 1.0)
+        # credit-linked insurance: an insured borrower gets a better score and a lower rate
+        linked = self.params.insurance.credit_linked
+        insured = hh.ag_insured[rows] & linked.enabled
+        rate = terms.rate - linked.rate_discount * insured
         monthly_payment = amount[rows] * (1.0 / term[rows] + terms.rate * (1 - terms.interest_subsidy_share) / 12.0)
         affordable = monthly_payment <= terms.max_debt_service_share * np.maximum(hh.income_12m[rows], 0.0) / 12.0
         collateral = hh.assets[rows] >= terms.collateral_ratio * amount[rows]
@@ -342,6 +362,7 @@ class CreditMarket:
         for bank in self.banks:
             mine = self.bank_of_household[rows] == bank.index
             estimate = bank.estimate_return(true_return[rows][mine], screening_noise[rows][mine], noise_factor[mine])
+            estimate = estimate + linked.score_bonus * insured[mine]
             asked = amount[rows][mine]
             threshold = np.full(estimate.size, bank.terms.approval_threshold)
             offered = self.offer_guarantees(PRODUCTS[product], estimate, asked, affordable[mine], threshold)
@@ -364,7 +385,8 @@ class CreditMarket:
             product=np.full(chosen.size, product),
             channel=channel[chosen],
             principal=amount[chosen],
-            rate=np.full(chosen.size, terms.rate),
+            rate=rate[approved],
+            insured=insured[approved],
             subsidy_share=np.full(chosen.size, terms.interest_subsidy_share),
             term=term[chosen],
             repayment=np.full(chosen.size, repayment_and_purpose[0]),

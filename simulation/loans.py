@@ -172,6 +172,28 @@ class LoanBook:
         self.default_month[defaults] = month
         return defaults
 
+    def pay_arrears(self, available: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pay borrowers' arrears out of ``available`` (yuan per household), overdue interest first.
+
+        Returns:
+            The loan rows paid, the amount paid on each, and the interest part of it.
+        """
+        rows = self.rows_with(ACTIVE, NONPERFORMING)
+        rows = rows[self.arrears[rows] > 1e-9]
+        borrower = self.borrower[rows]
+        owed = np.bincount(borrower, weights=self.arrears[rows], minlength=available.size)
+        share = np.divide(np.minimum(available, owed), owed, out=np.zeros(available.size), where=owed > 0)
+        paid = self.arrears[rows] * share[borrower]
+        to_interest = np.minimum(paid, self.overdue_interest[rows])
+        self.overdue_interest[rows] -= to_interest
+        self.balance[rows] -= paid - to_interest
+        self.arrears[rows] -= paid
+        cleared = rows[self.arrears[rows] <= 1e-6]
+        self.arrears[cleared] = 0.0
+        self.dpd[cleared] = 0
+        self.status[cleared] = ACTIVE
+        return rows, paid, to_interest
+
     def exposure(self, rows: np.ndarray) -> np.ndarray:
         """Principal outstanding plus overdue interest of the given loans."""
         return self.balance[rows] + self.overdue_interest[rows]

@@ -116,11 +116,17 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("credit_losses_risk_fund", "yuan", "Written-off losses paid by the county risk compensation fund", "sum"),
     Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year"),
-    Metric("insurance_premiums", "yuan", "Premiums written this month", "sum", built=False),
-    Metric("insurance_claims", "yuan", "Claims paid this month", "sum", built=False),
+    Metric("insurance_premiums", "yuan", "Premiums written this month (agricultural, all payers; anti-poverty)", "sum"),
+    Metric("insurance_claims", "yuan", "Claims paid this month (including those repaying arrears)", "sum"),
+    Metric("insurance_loss_ratio", "share", "Claims over premiums (summary: over the whole run)", "last_year"),
     Metric(
-        "insurance_loss_ratio", "share", "Claims over premiums (summary: over the whole run)", "last_year", built=False
+        "insured_share", "share", "Farming households holding agricultural cover for the current season", "last_year"
     ),
+    Metric("premium_subsidy_paid", "yuan", "Agricultural premium subsidy paid by government", "sum"),
+    Metric("agricultural_claims", "yuan", "Agricultural insurance claims paid", "sum"),
+    Metric("anti_poverty_claims", "yuan", "Anti-poverty insurance payouts", "sum"),
+    Metric("anti_poverty_insured", "share of households", "Households covered by anti-poverty insurance", "last_year"),
+    Metric("insurer_equity", "yuan", "Insurer's capital plus underwriting result", "last_year"),
     Metric("enterprise_defaults", "enterprises", "Leading enterprises defaulting this month", "sum", built=False),
     Metric("fiscal_cost", "yuan", "Government outlays this month, all budget lines", "sum"),
     Metric(

@@ -10,8 +10,10 @@ from agents.bank import Bank
 from agents.government import BUDGET_LINES, GOVERNMENT, Government
 from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
 from agents.households import HOUSEHOLDS, Assessment
+from agents.insurer import INSURER, Insurer
 from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.credit import CreditMarket
+from simulation.insurance import InsuranceMarket
 from simulation.ledger import Ledger
 from simulation.loans import LoanBook
 from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
@@ -45,15 +47,25 @@ class ValueChainModel(mesa.Model):
         self.weather = Weather(scenario, self.n_villages)
         self.prices = Prices(scenario)
         self.government = Government(self, scenario.transfers, self.ledger)
+        self.ledger.open_array_sector(HOUSEHOLDS, self.households.cash)
+        self.ledger.open_scalar_sector(GOVERNMENT, self.government)
+        self.open_credit(scenario)
+        self.open_insurance(scenario)
+        self.assessment: Assessment | None = None
+        self.government.enrol_dibao(self.households, self.streams.transfers.random(self.households.n))
+        self.records: list[dict[str, float]] = []
+        self.running = True
+        self.spin_up()
+
+    def open_credit(self, scenario: Scenario) -> None:
+        """Banks, the loan book, risk-sharing institutions and the credit market."""
         self.banks = [
             Bank(self, i, terms, scenario.credit.provision_rates, self.ledger)
             for i, terms in enumerate(scenario.credit.banks)
         ]
-        self.loans = LoanBook()
-        self.ledger.open_array_sector(HOUSEHOLDS, self.households.cash)
-        self.ledger.open_scalar_sector(GOVERNMENT, self.government)
         for bank in self.banks:
             self.ledger.open_scalar_sector(bank.sector, bank)
+        self.loans = LoanBook()
         self.guarantor, self.reguarantor = self.open_guarantee(scenario)
         self.risk_fund = RiskFund(self, scenario.risk_fund, self.ledger) if scenario.risk_fund.enabled else None
         if self.risk_fund is not None:
@@ -71,11 +83,14 @@ class ValueChainModel(mesa.Model):
             self.streams,
             self.waterfall,
         )
-        self.assessment: Assessment | None = None
-        self.government.enrol_dibao(self.households, self.streams.transfers.random(self.households.n))
-        self.records: list[dict[str, float]] = []
-        self.running = True
-        self.spin_up()
+
+    def open_insurance(self, scenario: Scenario) -> None:
+        """The insurer and the insurance market."""
+        self.insurer = Insurer(self, scenario.insurance.insurer, self.ledger, self.government)
+        self.ledger.open_scalar_sector(INSURER, self.insurer)
+        self.insurance = InsuranceMarket(
+            scenario, self.households, self.insurer, self.government, self.credit, self.ledger
+        )
 
     def open_guarantee(self, scenario: Scenario) -> tuple[Guarantor | None, Reguarantor | None]:
         """The financing guarantor and the re-guarantee fund, when the scenario has them."""
@@ -118,6 +133,11 @@ class ValueChainModel(mesa.Model):
         return (self.month - 1) % 12 + 1
 
     @property
+    def year(self) -> int:
+        """Year of the run: 1 for months 1-12 (0 and below during the spin-up)."""
+        return (self.month - 1) // 12 + 1
+
+    @property
     def is_assessment_month(self) -> bool:
         """December: the annual poverty assessment."""
         return self.month % 12 == 0
@@ -127,9 +147,9 @@ class ValueChainModel(mesa.Model):
         """Weather (decided each January), village luck, prices, illness and job losses."""
         hh, s = self.households, self.streams
         if self.month_of_year == 1:
-            self.weather.new_year(s.weather)
+            self.weather.new_year(self.year, s.weather)
         self.weather.new_month(s.village_yield)
-        self.prices.new_month(s.price)
+        self.prices.new_month(self.month, s.price)
         hh.fall_ill(s.health.random(hh.n), s.health.standard_normal(hh.n))
         hh.update_jobs(s.jobs.random(hh.n))
 
@@ -149,7 +169,8 @@ class ValueChainModel(mesa.Model):
         self.households.earn_wages(self.ledger)
 
     def insure(self) -> None:
-        """Premiums and claims: built by the insurance issue; nothing is insured yet."""
+        """Harvest claims, agricultural cover sold at planting, anti-poverty claims."""
+        self.insurance.insure(self.month_of_year, self.weather.loss, self.streams.insurance.random(self.households.n))
 
     def support(self) -> None:
         """Government transfers (pensions and subsidies, dibao top-ups); the risk fund's January budget."""
@@ -182,6 +203,7 @@ class ValueChainModel(mesa.Model):
         if self.is_assessment_month:
             self.assessment = hh.assess_poverty(self.params.poverty.line)
             self.government.enrol_dibao(hh, self.streams.transfers.random(hh.n))
+            self.insurance.enrol_anti_poverty()
         else:
             self.assessment = None
         self.government.draw_central_funding()
@@ -250,6 +272,7 @@ class ValueChainModel(mesa.Model):
             ledger_imbalance=imbalance,
             **fiscal,
             **self.credit.measure(),
+            **self.insurance.measure(),
         )
         return record
 

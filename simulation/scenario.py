@@ -31,6 +31,7 @@ from simulation.schema_county import (
     Weather,
 )
 from simulation.schema_credit import BankTerms, Credit, Product
+from simulation.schema_insurance import Insurance
 from simulation.schema_risk import Guarantee, RiskFund
 
 __all__ = [
@@ -78,6 +79,7 @@ class Scenario(Section):
     credit: Credit = Credit()
     guarantee: Guarantee = Guarantee()
     risk_fund: RiskFund = RiskFund()
+    insurance: Insurance = Insurance()
 
     @property
     def months(self) -> int:

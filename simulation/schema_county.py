@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from simulation.schema_base import (
+    CROPS,
+    REGIONS,
     ByRegion,
     CropShares,
     CropSharesByRegion,
@@ -75,11 +77,14 @@ class Poverty(Section):
         4_000.0, "yuan per person per year", "Poverty line (2,300 at 2010 prices, ~4,000 in 2020)", gt=0
     )
     monitoring_multiple: float = field(1.5, "x poverty line", "Monitoring line as a multiple of the poverty line", ge=1)
+    deduct_medical_costs: bool = field(
+        True, "", "Count out-of-pocket medical bills as rigid expenditure deducted from net income"
+    )
     alarm_min_exited: int = field(
         50, "households", "Least exited households in a region or group for its relapse rate to raise the alarm", ge=1
     )
     large_scale_relapse_threshold: float = field(
-        0.05, "share per year", "Relapse rate in any region or group that counts as large-scale relapse", gt=0, le=1
+        0.10, "share per year", "Relapse rate in any region or group that counts as large-scale relapse", gt=0, le=1
     )
 
 
@@ -109,6 +114,21 @@ class Crops(Section):
         return [self.grain, self.cash_crop, self.livestock]
 
 
+class PriceShock(Section):
+    """A scheduled jump of a crop's log price index (stress scenarios); it then mean-reverts."""
+
+    month: int = field(1, "month of the run", "Month the shock hits (1 = first recorded month)", ge=1)
+    crops: list[str] = field(list(CROPS), "", "Crops hit")
+    log_change: float = field(-0.3, "log points", "Change of the log price index (-0.3 is about -26%)", ge=-3, le=3)
+
+    @model_validator(mode="after")
+    def _known_crops(self) -> PriceShock:
+        unknown = [c for c in self.crops if c not in CROPS]
+        if unknown:
+            raise ValueError(f"crops: unknown crop {unknown[0]!r}; allowed: {', '.join(CROPS)}")
+        return self
+
+
 class Farming(Section):
     """Crop calendars, yields and prices."""
 
@@ -120,6 +140,22 @@ class Farming(Section):
     price_mean_reversion: float = field(
         0.92, "AR(1) coefficient per month", "Persistence of the log produce price index", ge=0, lt=1
     )
+    price_shocks: list[PriceShock] = field([], "", "Scheduled price shocks (uncertainties of a stress scenario)")
+
+
+class ScheduledDisaster(Section):
+    """A disaster season that happens for sure in a given year and regions."""
+
+    year: int = field(3, "year of the run", "Year hit (1 = the first recorded year)", ge=1)
+    regions: list[str] = field(["hill", "mountain"], "", "Regions hit")
+    loss_fraction: float = field(0.6, "share of harvest", "Yield loss that season", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _known_regions(self) -> ScheduledDisaster:
+        unknown = [r for r in self.regions if r not in REGIONS]
+        if unknown:
+            raise ValueError(f"regions: unknown region {unknown[0]!r}; allowed: {', '.join(REGIONS)}")
+        return self
 
 
 class Weather(Section):
@@ -132,6 +168,9 @@ class Weather(Section):
     loss_fraction_sd: float = field(0.15, "share of harvest", "Spread of the yield loss in a disaster", ge=0, le=0.5)
     regional_correlation: float = field(0.5, "correlation", "Correlation of disasters across regions", ge=0, le=1)
     village_noise_sd: float = field(0.08, "log-sd", "Village-level spread of yields in a season", ge=0, le=1)
+    scheduled_disasters: list[ScheduledDisaster] = field(
+        [], "", "Disasters that happen for sure (uncertainties of a stress scenario), on top of the random ones"
+    )
 
 
 class Labour(Section):
@@ -148,10 +187,12 @@ class Labour(Section):
 class Health(Section):
     """Serious illness and injury: out-of-pocket cost and lost work."""
 
-    event_probability: float = field(0.006, "per household per month", "Chance of a serious illness", ge=0, le=1)
+    event_probability: float = field(0.004, "per household per month", "Chance of a serious illness", ge=0, le=1)
     cost_mean: float = field(22_000.0, "yuan", "Mean total medical cost of an event (lognormal)", ge=0)
     cost_sd_log: float = field(0.8, "log-sd", "Spread of medical cost", ge=0, le=3)
-    reimbursement_share: float = field(0.55, "share", "Share reimbursed by rural medical insurance", ge=0, le=1)
+    reimbursement_share: float = field(
+        0.70, "share", "Share reimbursed by basic medical and critical-illness insurance", ge=0, le=1
+    )
     sick_months: int = field(5, "months", "Months a sick worker cannot work", ge=0, le=36)
 
 

@@ -23,8 +23,8 @@ class Weather:
         self.disaster = np.zeros(len(REGIONS), bool)
         self.village_luck = np.ones(n_villages)
 
-    def new_year(self, rng: np.random.Generator) -> None:
-        """Decide this year's disasters (a fixed number of draws every year)."""
+    def new_year(self, year: int, rng: np.random.Generator) -> None:
+        """Decide this year's disasters (a fixed number of draws every year), then add scheduled ones."""
         w = self.params
         common, regional, severity = rng.standard_normal(), rng.standard_normal(len(REGIONS)), rng.random(len(REGIONS))
         rho = w.regional_correlation
@@ -33,6 +33,11 @@ class Weather:
         self.disaster = latent < threshold
         # loss fraction: a Beta with the configured mean and sd, from a uniform by inversion
         self.loss = np.where(self.disaster, _beta_quantile(severity, w.loss_fraction_mean, w.loss_fraction_sd), 0.0)
+        for event in w.scheduled_disasters:
+            if event.year == year:
+                hit = np.isin(REGIONS, event.regions)
+                self.loss = np.where(hit, np.maximum(self.loss, event.loss_fraction), self.loss)
+                self.disaster |= hit
 
     def new_month(self, rng: np.random.Generator) -> None:
         """Village-level luck for harvests this month (one draw per village every month)."""
@@ -61,10 +66,14 @@ class Prices:
         self.phi = farming.price_mean_reversion
         self.sigma = np.array([c.price_volatility for c in farming.crops.in_order()])
         self.log_index = np.zeros(len(CROPS))
+        self.shocks = farming.price_shocks
 
-    def new_month(self, rng: np.random.Generator) -> None:
-        """Move the index one month (three draws every month)."""
+    def new_month(self, month: int, rng: np.random.Generator) -> None:
+        """Move the index one month (three draws every month), adding any scheduled shock."""
         self.log_index = self.phi * self.log_index + self.sigma * rng.standard_normal(len(CROPS))
+        for shock in self.shocks:
+            if shock.month == month:
+                self.log_index = self.log_index + shock.log_change * np.isin(CROPS, shock.crops)
 
     @property
     def index(self) -> np.ndarray:

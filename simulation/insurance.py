@@ -1,0 +1,167 @@
+"""The insurance market: agricultural cover at planting, claims at harvest, anti-poverty cover.
+
+Agricultural insurance is offered when a household plants. Uptake falls with the farmer's
+share of the premium and rises with the share of the village's insured farmers paid in
+the last year. A yield policy pays on the household's own shortfall beyond the
+deductible; an index policy pays on the region's disaster loss (basis risk). Anti-poverty
+insurance is bought by government for the lowest-income households at each assessment
+and pays a share of hardship costs above a warning line when income is near the line.
+Under credit-linked cover, claims repay a borrower's arrears before reaching the household.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.government import Government
+from agents.households import HOUSEHOLDS, Households
+from agents.insurer import INSURER, Insurer
+from simulation.credit import CreditMarket
+from simulation.ledger import Ledger
+from simulation.scenario import Scenario
+
+REFERENCE_FARMER_SHARE = 0.25  # the farmer's share of the premium under the ~75% subsidy rule
+
+
+class InsuranceMarket:
+    """Households, the insurer, government and banks meet here each month (phase 4)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        households: Households,
+        insurer: Insurer,
+        government: Government,
+        credit: CreditMarket,
+        ledger: Ledger,
+    ) -> None:
+        self.params = scenario
+        self.terms = scenario.insurance
+        self.households = households
+        self.insurer = insurer
+        self.government = government
+        self.credit = credit
+        self.ledger = ledger
+        self.n_villages = int(households.village.max()) + 1
+        self.village_size = np.bincount(households.village, minlength=self.n_villages)
+        self.village_paid_share = np.zeros(self.n_villages)  # decaying share of the village paid a claim
+        self.month_stats: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ the month
+    def insure(self, month_of_year: int, region_loss: np.ndarray, uptake_draw: np.ndarray) -> None:
+        """Settle this month's harvest claims, sell cover to this month's planters, pay anti-poverty claims."""
+        self.insurer.new_month(january=month_of_year == 1)
+        self.record_hardship()
+        self.month_stats = dict.fromkeys(("ag_claims", "ap_claims", "premium_subsidy", "ag_premiums"), 0.0)
+        if self.terms.agricultural.enabled:
+            self.settle_harvest_claims(region_loss)
+            self.sell_agricultural_cover(month_of_year, uptake_draw)
+        if self.terms.anti_poverty.enabled:
+            self.settle_anti_poverty_claims()
+
+    # ------------------------------------------------------------------ agricultural insurance
+    def uptake_chance(self) -> np.ndarray:
+        """Chance each household insures: price-sensitive, and higher after payouts seen in the village."""
+        ag = self.terms.agricultural
+        price_effect = (max(ag.farmer_share, 1e-9) / REFERENCE_FARMER_SHARE) ** (-ag.price_elasticity)
+        chance = ag.base_uptake * price_effect + ag.payout_boost * self.village_paid_share[self.households.village]
+        return np.clip(chance, 0.0, 1.0)
+
+    def sell_agricultural_cover(self, month_of_year: int, uptake_draw: np.ndarray) -> None:
+        """At planting: insure the planted land's expected revenue; farmer and government share the premium."""
+        hh, ag = self.households, self.terms.agricultural
+        crops = self.params.farming.crops.in_order()
+        planting = np.array([c.plant_month == month_of_year for c in crops])[hh.crop] & hh.farms_own_land
+        if not planting.any():
+            return
+        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[hh.crop]
+        insured_value = ag.coverage_level * hh.land * hh.planted * revenue_per_mu * hh.productivity
+        farmer_premium = ag.premium_rate * insured_value * ag.farmer_share
+        buys = planting & (hh.planted > 0) & (uptake_draw < self.uptake_chance()) & (hh.cash >= farmer_premium)
+        hh.ag_insured[planting] = buys[planting]
+        hh.insured_value[planting] = np.where(buys[planting], insured_value[planting], 0.0)
+        rows = np.flatnonzero(buys)
+        if rows.size == 0:
+            return
+        premium = ag.premium_rate * insured_value[rows]
+        self.ledger.pay("insurance_premiums", HOUSEHOLDS, INSURER, farmer_premium[rows], payer_rows=rows)
+        subsidy = float(premium.sum() - farmer_premium[rows].sum())
+        self.government.pay_to("premium_subsidy", INSURER, subsidy)
+        self.insurer.book_premiums(float(premium.sum()))
+        self.month_stats["premium_subsidy"] += subsidy
+        self.month_stats["ag_premiums"] += float(premium.sum())
+
+    def settle_harvest_claims(self, region_loss: np.ndarray) -> None:
+        """At harvest: a yield policy pays on the household's shortfall, an index policy on the region's loss."""
+        hh, ag = self.households, self.terms.agricultural
+        claimants = hh.harvested_now & hh.ag_insured
+        if ag.kind == "yield":
+            loss = hh.yield_shortfall
+        else:
+            loss = region_loss[hh.region]
+        payout = np.where(claimants, hh.insured_value * np.maximum(loss - ag.deductible, 0.0), 0.0)
+        paid = payout > 0
+        share_paid = np.bincount(hh.village, weights=paid, minlength=self.n_villages) / np.maximum(self.village_size, 1)
+        self.village_paid_share = self.village_paid_share * (11.0 / 12.0) + share_paid
+        self.pay_claims(payout, "ag_claims")
+        hh.ag_insured[hh.harvested_now] = False
+
+    # ------------------------------------------------------------------ anti-poverty insurance
+    def enrol_anti_poverty(self) -> None:
+        """At the assessment: government buys a year's cover for the lowest-income households."""
+        hh, ap = self.households, self.terms.anti_poverty
+        hh.hardship_year[:] = 0.0
+        hh.ap_paid_year[:] = 0.0
+        if not ap.enabled:
+            return
+        cutoff = np.quantile(hh.income_pc, ap.coverage_share) if ap.coverage_share > 0 else -np.inf
+        hh.ap_insured = hh.income_pc <= cutoff if ap.coverage_share > 0 else np.zeros(hh.n, bool)
+        premium = float(ap.premium_per_person * hh.size[hh.ap_insured].sum())
+        self.government.pay_to("anti_poverty_premiums", INSURER, premium)
+        self.insurer.book_premiums(premium)
+
+    def settle_anti_poverty_claims(self) -> None:
+        """Pay a share of hardship costs above the warning line, when income is at or below the multiple."""
+        hh, ap, line = self.households, self.terms.anti_poverty, self.params.poverty.line
+        due_total = np.minimum(ap.payout_share * np.maximum(hh.hardship_year - ap.warning_line, 0.0), ap.cap)
+        triggered = hh.ap_insured & (hh.income_pc <= ap.income_multiple * line)
+        payout = np.where(triggered, np.maximum(due_total - hh.ap_paid_year, 0.0), 0.0)
+        hh.ap_paid_year += payout
+        self.pay_claims(payout, "ap_claims")
+
+    def record_hardship(self) -> None:
+        """Hardship costs of the month: out-of-pocket medical bills and produce lost at harvest."""
+        hh = self.households
+        hh.hardship_year += hh.medical_due + hh.crop_loss_month
+
+    # ------------------------------------------------------------------ claims
+    def pay_claims(self, payout: np.ndarray, kind: str) -> None:
+        """Pay claims: under credit-linked cover, arrears first (to the bank), the rest to the household."""
+        if not payout.any():
+            return
+        to_household = payout
+        if self.terms.credit_linked.enabled:
+            to_household = self.credit.repay_arrears_from(INSURER, payout)
+        rows = np.flatnonzero(to_household > 0)
+        self.ledger.pay("insurance_claims", INSURER, HOUSEHOLDS, to_household[rows], payee_rows=rows)
+        self.households.insurance_month += payout
+        self.insurer.book_claims(float(payout.sum()))
+        self.month_stats[kind] += float(payout.sum())
+
+    # ------------------------------------------------------------------ outcomes
+    def measure(self) -> dict[str, float]:
+        """Insurance outcomes of the month."""
+        hh, insurer = self.households, self.insurer
+        premiums, claims = insurer.premiums_month, insurer.claims_month
+        farming = max(int(hh.farms_own_land.sum()), 1)
+        return {
+            "insurance_premiums": premiums,
+            "insurance_claims": claims,
+            "insurance_loss_ratio": claims / premiums if premiums > 0 else 0.0,
+            "insured_share": float(hh.ag_insured.sum() / farming),
+            "premium_subsidy_paid": self.month_stats.get("premium_subsidy", 0.0),
+            "agricultural_claims": self.month_stats.get("ag_claims", 0.0),
+            "anti_poverty_claims": self.month_stats.get("ap_claims", 0.0),
+            "anti_poverty_insured": float(hh.ap_insured.mean()),
+            "insurer_equity": insurer.equity,
+        }
