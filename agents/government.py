@@ -29,6 +29,8 @@ BUDGET_LINES = (
     "anti_poverty_premiums",
     "insurance_backstop",
     "assistance",
+    "job_placement",
+    "monitoring_operations",
 )
 
 
@@ -79,7 +81,9 @@ class Government(mesa.Agent):
             self.pay_households("dibao", households, top_up, enrolled)
             households.dibao_year[enrolled] += top_up
 
-    def enrol_dibao(self, households: Households, takeup_draw: np.ndarray) -> None:
+    def enrol_dibao(
+        self, households: Households, takeup_draw: np.ndarray, takeup: np.ndarray | float | None = None
+    ) -> None:
         """At the annual assessment, review dibao: keep the still eligible, enrol some newly eligible.
 
         Eligible: per-capita income without dibao below the standard. Enrolled households
@@ -89,6 +93,7 @@ class Government(mesa.Agent):
         """
         base_pc = (households.income_12m - households.dibao_year) / households.size
         eligible = base_pc < self.transfers.dibao_standard
-        households.dibao = eligible & (households.dibao | (takeup_draw < self.transfers.dibao_takeup))
+        takeup = self.transfers.dibao_takeup if takeup is None else takeup
+        households.dibao = eligible & (households.dibao | (takeup_draw < takeup))
         households.dibao_base_pc = base_pc
         households.dibao_year[:] = 0.0

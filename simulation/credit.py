@@ -16,6 +16,7 @@ import numpy as np
 from agents.bank import Bank, best_first_within
 from agents.government import Government
 from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
+from simulation.differentiation import Differentiation
 from simulation.ledger import Ledger
 from simulation.loans import (
     ACTIVE,
@@ -50,9 +51,11 @@ class CreditMarket:
         ledger: Ledger,
         streams: RandomStreams,
         waterfall: LossWaterfall,
+        differentiation: Differentiation,
     ) -> None:
         self.params = scenario
         self.waterfall = waterfall
+        self.differentiation = differentiation
         self.credit = scenario.credit
         self.households = households
         self.banks = banks
@@ -176,6 +179,16 @@ class CreditMarket:
                 bank.required_provisions(exposure[mine], risk_class[mine]),
             )
 
+    def restructure_arrears(self, households: np.ndarray, extra_months: int, month: int) -> int:
+        """Restructure the loans in arrears of the given households (a monitoring response); return how many."""
+        book = self.book
+        mine = np.zeros(self.households.n, bool)
+        mine[households] = True
+        rows = book.rows_with(ACTIVE, NONPERFORMING)
+        rows = rows[mine[book.borrower[rows]] & (book.arrears[rows] > 1e-6)]
+        book.extend(rows, extra_months, month)
+        return int(rows.size)
+
     def repay_arrears_from(self, payer: str, available: np.ndarray) -> np.ndarray:
         """Money due to households from ``payer`` (an insurance claim) repays their arrears first.
 
@@ -220,6 +233,8 @@ class CreditMarket:
             "loan_defaults": self.month_stats.get("defaults", 0.0),
             "loans_disbursed": float((book.start[disbursed] == self.month_disbursed).sum()) if disbursed.size else 0.0,
             **self.waterfall.measure(),
+            "loans_diverted": self.month_stats.get("diverted", 0.0),
+            "diversions_caught": self.month_stats.get("diversions_caught", 0.0),
             "repayment_rate": self.month_stats["repaid"] / self.month_stats["due"]
             if self.month_stats.get("due")
             else 1.0,
@@ -238,6 +253,7 @@ class CreditMarket:
             0.0,
         )
         screening_noise = s.screening.standard_normal(hh.n)
+        self.diversion_draws = (s.diversion.random(hh.n), s.diversion.random(hh.n))
         live = self.book.rows_with(PENDING, ACTIVE, NONPERFORMING)
         has_loan = np.zeros((len(PRODUCTS), hh.n), bool)
         has_loan[self.book.product[live], self.book.borrower[live]] = True
@@ -266,12 +282,29 @@ class CreditMarket:
         """Eligible households (ex-poor or below the monitoring line) with a worthwhile project."""
         hh, terms = self.households, self.terms[MICROCREDIT]
         eligible = self.microcredit_eligible() & ~has_loan & (hh.labour > 0)
-        amount = np.clip(self.credit.demand.project_size * hh.productivity, terms.min_amount, terms.ceiling)
+        ceiling = self.differentiation.values("credit.products.microcredit.ceiling")
+        amount = np.clip(self.credit.demand.project_size * hh.productivity, terms.min_amount, ceiling)
         # worth it when the project's return beats what the borrower pays for the loan
-        borrower_rate = terms.rate * (1.0 - terms.interest_subsidy_share)
+        rate, subsidy = self.pricing(MICROCREDIT)
+        borrower_rate = rate * (1.0 - subsidy)
         wants = (opportunity_draw < self.credit.demand.opportunity_rate) & (project_return > borrower_rate)
         applies = eligible & wants & self.aware & terms.enabled
         return applies, amount, project_return, np.full(hh.n, terms.term_months), self.investment_terms(terms)
+
+    def pricing(self, product: int) -> tuple[np.ndarray | float, np.ndarray | float]:
+        """Rate and subsidised share of interest of a product.
+
+        Per household for microcredit (they may differ by region and group), the
+        product's own for the others.
+        """
+        if product == MICROCREDIT:
+            values = self.differentiation.values
+            return (
+                values("credit.products.microcredit.rate"),
+                values("credit.products.microcredit.interest_subsidy_share"),
+            )
+        terms = self.terms[product]
+        return terms.rate, terms.interest_subsidy_share
 
     def investment_terms(self, terms) -> tuple[int, int]:
         """Repayment type and purpose of an investment loan under the product's terms."""
@@ -352,8 +385,9 @@ class CreditMarket:
         # credit-linked insurance: an insured borrower gets a better score and a lower rate
         linked = self.params.insurance.credit_linked
         insured = hh.ag_insured[rows] & linked.enabled
-        rate = terms.rate - linked.rate_discount * insured
-        monthly_payment = amount[rows] * (1.0 / term[rows] + terms.rate * (1 - terms.interest_subsidy_share) / 12.0)
+        base_rate, subsidy = (np.broadcast_to(v, hh.n)[rows] for v in self.pricing(product))
+        rate = base_rate - linked.rate_discount * insured
+        monthly_payment = amount[rows] * (1.0 / term[rows] + rate * (1 - subsidy) / 12.0)
         affordable = monthly_payment <= terms.max_debt_service_share * np.maximum(hh.income_12m[rows], 0.0) / 12.0
         collateral = hh.assets[rows] >= terms.collateral_ratio * amount[rows]
         approved, guaranteed, backed = (np.zeros(rows.size, bool) for _ in range(3))
@@ -387,7 +421,7 @@ class CreditMarket:
             principal=amount[chosen],
             rate=rate[approved],
             insured=insured[approved],
-            subsidy_share=np.full(chosen.size, terms.interest_subsidy_share),
+            subsidy_share=subsidy[approved],
             term=term[chosen],
             repayment=np.full(chosen.size, repayment_and_purpose[0]),
             purpose=np.full(chosen.size, repayment_and_purpose[1]),
@@ -472,5 +506,32 @@ class CreditMarket:
                 "loan_disbursement", bank.sector, HOUSEHOLDS, book.principal[rows][mine], payee_rows=borrower[mine]
             )
         self.charge_guarantee_fees(rows)
-        invest = book.purpose[rows] == INVESTMENT
-        hh.invest(borrower[invest], book.principal[rows][invest], self.ledger)
+        projects = rows[book.purpose[rows] == INVESTMENT]
+        invested = self.divert_or_recall(projects, month)
+        hh.invest(book.borrower[invested], book.principal[invested], self.ledger)
+
+    def divert_or_recall(self, rows: np.ndarray, month: int) -> np.ndarray:
+        """Some borrowers spend an investment loan on consumption; loan-use monitoring may catch them.
+
+        Caught diversions are either counselled (the money is invested after all) or the
+        loan is recalled (it falls due at once). Returns the loans whose money is invested.
+        """
+        book, use = self.book, self.params.monitoring.loan_use
+        diversion_draw, detection_draw = self.diversion_draws
+        borrower = book.borrower[rows]
+        diverted = diversion_draw[borrower] < self.credit.demand.diversion_probability
+        caught = (
+            diverted & use.monitored & self.params.monitoring.enabled & (detection_draw[borrower] < use.detection_rate)
+        )
+        self.month_stats["diverted"] = float(diverted.sum())
+        self.month_stats["diversions_caught"] = float(caught.sum())
+        if use.response == "recall":
+            book.call_due(rows[caught], month)
+            keep_cash = caught
+        else:
+            keep_cash = np.zeros(rows.size, bool)
+        spent = diverted & ~caught
+        self.ledger.pay(
+            "diverted_consumption", HOUSEHOLDS, REST_OF_WORLD, book.principal[rows[spent]], payer_rows=borrower[spent]
+        )
+        return rows[~spent & ~keep_cash]

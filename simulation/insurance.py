@@ -120,6 +120,19 @@ class InsuranceMarket:
         self.government.pay_to("anti_poverty_premiums", INSURER, premium)
         self.insurer.book_premiums(premium)
 
+    def enrol_households(self, rows: np.ndarray) -> None:
+        """Enrol households flagged by monitoring; government pays a year's premium for each new one."""
+        if not self.terms.anti_poverty.enabled:
+            return
+        hh = self.households
+        new = rows[~hh.ap_insured[rows]]
+        if new.size == 0:
+            return
+        hh.ap_insured[new] = True
+        premium = float(self.terms.anti_poverty.premium_per_person * hh.size[new].sum())
+        self.government.pay_to("anti_poverty_premiums", INSURER, premium)
+        self.insurer.book_premiums(premium)
+
     def settle_anti_poverty_claims(self) -> None:
         """Pay a share of hardship costs above the warning line, when income is at or below the multiple."""
         hh, ap, line = self.households, self.terms.anti_poverty, self.params.poverty.line

@@ -227,6 +227,10 @@ class LoanBook:
         )
         self.restructured[live] += 1
 
+    def call_due(self, rows: np.ndarray, month: int) -> None:
+        """Recall loans: their whole balance falls due at the next servicing."""
+        self.term[rows] = np.maximum(month - self.start[rows], 0)
+
     def risk_class(self, rows: np.ndarray) -> np.ndarray:
         """Five-category class: 0 normal, 1 special mention, 2 substandard, 3 doubtful, 4 loss."""
         dpd = self.dpd[rows]

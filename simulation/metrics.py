@@ -127,6 +127,34 @@ METRICS: tuple[Metric, ...] = (
     Metric("anti_poverty_claims", "yuan", "Anti-poverty insurance payouts", "sum"),
     Metric("anti_poverty_insured", "share of households", "Households covered by anti-poverty insurance", "last_year"),
     Metric("insurer_equity", "yuan", "Insurer's capital plus underwriting result", "last_year"),
+    Metric(
+        "flagged_households",
+        "households",
+        "Households monitored (flagged and not yet back above the monitoring line)",
+        "last_year",
+    ),
+    Metric("new_flags", "households", "Households newly flagged this month", "sum"),
+    Metric(
+        "monitoring_precision", "share", "Monitored households truly at risk (below the monitoring line)", "last_year"
+    ),
+    Metric("monitoring_recall", "share", "Households at risk that are monitored", "last_year"),
+    Metric(
+        "relapses_flagged_share",
+        "share",
+        "Relapses at the assessment that had been flagged beforehand (0 in other months)",
+        "assessments",
+    ),
+    Metric(
+        "monitoring_lead_months",
+        "months",
+        "Mean months from first flag to the assessment, over flagged relapses (0 in other months)",
+        "assessments",
+    ),
+    Metric("assistance_paid", "yuan", "Targeted assistance paid to monitored households", "sum"),
+    Metric("loans_restructured", "loans", "Loans in arrears restructured for monitored households", "sum"),
+    Metric("job_placements", "households", "Monitored households placed in a job", "sum"),
+    Metric("loans_diverted", "loans", "Investment loans spent on consumption (detected or not)", "sum"),
+    Metric("diversions_caught", "loans", "Diversions detected by loan-use monitoring", "sum"),
     Metric("enterprise_defaults", "enterprises", "Leading enterprises defaulting this month", "sum", built=False),
     Metric("fiscal_cost", "yuan", "Government outlays this month, all budget lines", "sum"),
     Metric(

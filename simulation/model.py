@@ -13,10 +13,12 @@ from agents.households import HOUSEHOLDS, Assessment
 from agents.insurer import INSURER, Insurer
 from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.credit import CreditMarket
+from simulation.differentiation import Differentiation
 from simulation.insurance import InsuranceMarket
 from simulation.ledger import Ledger
 from simulation.loans import LoanBook
 from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
+from simulation.monitoring import MonitoringSystem
 from simulation.rng import RandomStreams
 from simulation.scenario import GROUPS, REGIONS, Scenario
 from simulation.shocks import Prices, Weather
@@ -47,12 +49,14 @@ class ValueChainModel(mesa.Model):
         self.weather = Weather(scenario, self.n_villages)
         self.prices = Prices(scenario)
         self.government = Government(self, scenario.transfers, self.ledger)
+        self.differentiation = Differentiation(scenario, self.households.region, self.households.group)
         self.ledger.open_array_sector(HOUSEHOLDS, self.households.cash)
         self.ledger.open_scalar_sector(GOVERNMENT, self.government)
         self.open_credit(scenario)
         self.open_insurance(scenario)
         self.assessment: Assessment | None = None
-        self.government.enrol_dibao(self.households, self.streams.transfers.random(self.households.n))
+        self.warning = (0.0, 0.0)  # share of relapses flagged beforehand, mean months of warning
+        self.enrol_dibao()
         self.records: list[dict[str, float]] = []
         self.running = True
         self.spin_up()
@@ -82,6 +86,7 @@ class ValueChainModel(mesa.Model):
             self.ledger,
             self.streams,
             self.waterfall,
+            self.differentiation,
         )
 
     def open_insurance(self, scenario: Scenario) -> None:
@@ -90,6 +95,9 @@ class ValueChainModel(mesa.Model):
         self.ledger.open_scalar_sector(INSURER, self.insurer)
         self.insurance = InsuranceMarket(
             scenario, self.households, self.insurer, self.government, self.credit, self.ledger
+        )
+        self.monitoring = MonitoringSystem(
+            scenario, self.households, self.government, self.credit, self.insurance, self.differentiation
         )
 
     def open_guarantee(self, scenario: Scenario) -> tuple[Guarantor | None, Reguarantor | None]:
@@ -101,6 +109,11 @@ class ValueChainModel(mesa.Model):
         self.ledger.open_scalar_sector(GUARANTOR, guarantor)
         self.ledger.open_scalar_sector(REGUARANTOR, reguarantor)
         return guarantor, reguarantor
+
+    def enrol_dibao(self) -> None:
+        """The annual dibao review (take-up may differ by region and group)."""
+        draw = self.streams.transfers.random(self.households.n)
+        self.government.enrol_dibao(self.households, draw, self.differentiation.values("transfers.dibao_takeup"))
 
     def spin_up(self) -> None:
         """Run the spin-up years (not recorded), then take the first poverty assessment as month 0."""
@@ -194,7 +207,9 @@ class ValueChainModel(mesa.Model):
         self.credit.lend(self.month, self.month_of_year)
 
     def monitor(self) -> None:
-        """Early warning and responses: built by the monitoring issue."""
+        """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
+        s, n = self.streams, self.households.n
+        self.monitoring.monitor(self.month, self.weather.loss, s.monitoring.random(n), s.monitoring.random(n))
 
     def account(self) -> None:
         """Close the books, roll income, assess poverty in December, record metrics."""
@@ -202,7 +217,8 @@ class ValueChainModel(mesa.Model):
         hh.close_month(self.month)
         if self.is_assessment_month:
             self.assessment = hh.assess_poverty(self.params.poverty.line)
-            self.government.enrol_dibao(hh, self.streams.transfers.random(hh.n))
+            self.enrol_dibao()
+            self.warning = self.monitoring.lead_time(self.assessment.relapses, self.month)
             self.insurance.enrol_anti_poverty()
         else:
             self.assessment = None
@@ -273,6 +289,9 @@ class ValueChainModel(mesa.Model):
             **fiscal,
             **self.credit.measure(),
             **self.insurance.measure(),
+            **self.monitoring.measure(),
+            relapses_flagged_share=self.warning[0] if self.assessment is not None else 0.0,
+            monitoring_lead_months=self.warning[1] if self.assessment is not None else 0.0,
         )
         return record
 

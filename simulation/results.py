@@ -1,15 +1,18 @@
 """The results folder of DESIGN.md section 5, written atomically as runs finish.
 
-Each finished run is written at once as ``runs/<scenario>__r<replicate>.parquet`` (and
-its summary row as JSON), so a crash loses no finished work. :meth:`ResultsFolder.finish`
-consolidates the parts into ``timeseries.parquet``, ``summary.parquet``/``.csv`` and
-writes ``manifest.json`` and the resolved scenario files. Every file is written under a
-temporary name and renamed into place.
+Each finished run is written at once as ``runs/<scenario>[__p<point>]__r<replicate>.parquet``
+(and its summary row as JSON), and its status appended to ``runs/status.jsonl``, so a crash
+loses no finished work and ``--resume`` knows what is left. :meth:`ResultsFolder.finish`
+streams the parts, one at a time, into ``timeseries.parquet`` and gathers
+``summary.parquet``/``.csv``; ``manifest.json`` records provenance and every run's status.
+Every file except the append-only status log is written under a temporary name and
+renamed into place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -17,16 +20,33 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from simulation.runner import RunOutput, RunResult, RunSpec
-from simulation.scenario import Scenario
+from simulation.scenario import Scenario, ScenarioError
 
-PACKAGES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "matplotlib", "click", "pyyaml", "networkx")
+PACKAGES = (
+    "mesa",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "scipy",
+    "matplotlib",
+    "click",
+    "pyyaml",
+    "networkx",
+    "dask",
+    "distributed",
+    "SALib",
+)
+MANIFEST_INTERVAL_SECONDS = 10.0
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -99,74 +119,246 @@ def environment() -> dict[str, Any]:
     }
 
 
-class ResultsFolder:
-    """One experiment's results folder."""
+def plan_fingerprint(specs: list[RunSpec], kind: str, design_hash: str | None = None) -> str:
+    """Content hash of an experiment's planned runs: scenarios, points, seed and replicates.
 
-    def __init__(self, path: Path, scenarios: list[Scenario], seed: int, command: list[str]) -> None:
+    ``--resume`` continues a folder only when the command plans exactly the same runs.
+    """
+    hashes: dict[int, str] = {}
+    items = []
+    for spec in specs:
+        digest = hashes.setdefault(id(spec.scenario), spec.scenario.content_hash())
+        items.append([digest, spec.point, spec.seed, spec.replicate])
+    text = json.dumps({"kind": kind, "design": design_hash, "runs": sorted(items, key=str)})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ResumeMismatchError(ScenarioError):
+    """``--resume`` pointed at a folder made by a different experiment."""
+
+
+class ResultsFolder:
+    """One experiment's results folder.
+
+    Args:
+        path: the folder (created if needed).
+        scenarios: the resolved scenarios (a sweep's base scenario alone).
+        seed: root seed.
+        command: the command line, for provenance.
+        experiment: what was planned (kind, replications, fingerprint, design, executor).
+        design: a sweep's design table (one row per point), written as ``design.csv``.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        scenarios: list[Scenario],
+        seed: int,
+        command: list[str],
+        experiment: dict[str, Any] | None = None,
+        design: pd.DataFrame | None = None,
+    ) -> None:
         self.path = Path(path)
         self.scenarios = scenarios
         self.seed = seed
         self.command = command
+        self.experiment = experiment or {}
+        self.design = design
         self.started = dt.datetime.now(dt.UTC)
+        self.sessions: list[dict[str, Any]] = []
         self.runs: dict[str, dict[str, Any]] = {}
+        self._manifest_written = 0.0
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "runs").mkdir(exist_ok=True)
         self._write_scenarios()
+
+    @classmethod
+    def resume(
+        cls,
+        path: Path,
+        scenarios: list[Scenario],
+        seed: int,
+        command: list[str],
+        experiment: dict[str, Any],
+        design: pd.DataFrame | None = None,
+    ) -> ResultsFolder:
+        """Reopen an interrupted folder, refusing it if it planned other runs.
+
+        Raises:
+            ResumeMismatchError: no manifest, or its fingerprint differs from ``experiment``'s.
+        """
+        manifest_path = Path(path) / "manifest.json"
+        try:
+            old = json.loads(manifest_path.read_text())
+        except (OSError, ValueError):
+            raise ResumeMismatchError(str(path), "manifest.json", "missing or unreadable; cannot resume") from None
+        found = old.get("experiment", {}).get("fingerprint")
+        if found != experiment.get("fingerprint"):
+            raise ResumeMismatchError(
+                str(path),
+                "manifest.json",
+                f"made by a different experiment (fingerprint {found}, this command {experiment.get('fingerprint')}): "
+                "scenarios, design, seed or replications differ",
+            )
+        folder = cls(path, scenarios, seed, command, experiment, design)
+        folder.started = dt.datetime.fromisoformat(old["started"])
+        folder.sessions = old.get("sessions", [])
+        for entry in folder.read_status_log():
+            folder.runs[entry["part"]] = entry
+        return folder
 
     def _write_scenarios(self) -> None:
         first, *others = self.scenarios
         write_atomic(self.path / "scenario.yaml", first.to_yaml())
         for scenario in others:
             write_atomic(self.path / f"scenario-{scenario.name}.yaml", scenario.to_yaml())
+        if self.design is not None:
+            write_atomic(self.path / "design.csv", self.design.reset_index().to_csv(index=False))
 
-    def part_name(self, scenario: str, replicate: int) -> str:
+    def part_name(self, scenario: str, replicate: int, point: int | None = None) -> str:
         """File stem of one run's part."""
-        return f"{scenario}__r{replicate:05d}"
+        at = "" if point is None else f"__p{point:05d}"
+        return f"{scenario}{at}__r{replicate:05d}"
+
+    @property
+    def status_log(self) -> Path:
+        """``runs/status.jsonl``: one line per finished or failed run, appended as runs end."""
+        return self.path / "runs" / "status.jsonl"
+
+    def read_status_log(self) -> list[dict[str, Any]]:
+        """The status log's entries (a line torn by a crash is skipped)."""
+        if not self.status_log.exists():
+            return []
+        entries = []
+        for line in self.status_log.read_text().splitlines():
+            try:
+                entries.append(json.loads(line))
+            except ValueError:
+                continue
+        return entries
+
+    def is_finished(self, spec: RunSpec) -> bool:
+        """Whether a run's part and summary are both on disk (what --resume skips)."""
+        stem = self.part_name(spec.scenario.name, spec.replicate, spec.point)
+        return (self.path / "runs" / f"{stem}.parquet").exists() and (self.path / "runs" / f"{stem}.json").exists()
+
+    def begin(self, specs_to_run: int, executor: str) -> None:
+        """Note a session (first start or resume) and write the manifest before any run."""
+        self.sessions.append(
+            {"started": dt.datetime.now(dt.UTC).isoformat(), "runs_to_do": specs_to_run, "executor": executor}
+        )
+        self.write_manifest(finished=False)
 
     def record(self, output: RunOutput, spec: RunSpec | None = None) -> None:
-        """Store one finished run: its series and summary at once, its status in the manifest."""
-        stem = self.part_name(output.scenario, output.replicate)
+        """Store one finished run: its series and summary at once, its status in the log."""
+        stem = self.part_name(output.scenario, output.replicate, output.point)
         if output.status == "ok":
             write_atomic(self.path / "runs" / f"{stem}.parquet", parquet_bytes(output.timeseries))
             write_atomic(self.path / "runs" / f"{stem}.json", json.dumps(output.summary))
-        self.runs[stem] = {
+        entry = {
+            "part": stem,
             "scenario": output.scenario,
+            "point": output.point,
             "replicate": output.replicate,
             "spawn_key": list(spec.spawn_key) if spec else [output.replicate],
             "status": output.status,
             "seconds": round(output.seconds, 3),
             "started": dt.datetime.fromtimestamp(output.started, dt.UTC).isoformat(),
+            "worker": output.worker,
             "error": output.error,
         }
-        self.write_manifest(finished=False)
+        self.runs[stem] = entry
+        with open(self.status_log, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+        if time.monotonic() - self._manifest_written > MANIFEST_INTERVAL_SECONDS:
+            self.write_manifest(finished=False)
 
     def manifest(self, finished: bool) -> dict[str, Any]:
         """Provenance of the experiment (DESIGN.md section 5)."""
+        runs = sorted(self.runs.values(), key=lambda r: (r["scenario"], r.get("point") or 0, r["replicate"]))
+        counts = {status: sum(r["status"] == status for r in runs) for status in ("ok", "failed")}
         return {
             **environment(),
             "command": self.command,
             "root_seed": self.seed,
             "seed_entropy": self.seed,
+            "experiment": self.experiment,
             "scenarios": [
                 {"name": s.name, "content_hash": s.content_hash(), "resolved": s.model_dump(mode="json")}
                 for s in self.scenarios
             ],
             "started": self.started.isoformat(),
+            "sessions": self.sessions,
             "finished": dt.datetime.now(dt.UTC).isoformat() if finished else None,
             "complete": finished,
-            "runs": sorted(self.runs.values(), key=lambda r: (r["scenario"], r["replicate"])),
+            "run_counts": counts,
+            "runs": runs,
         }
 
     def write_manifest(self, finished: bool) -> None:
-        """Write manifest.json (atomically; rewritten as runs finish)."""
+        """Write manifest.json (atomically; rewritten now and then as runs finish, and at the end)."""
         write_atomic(self.path / "manifest.json", json.dumps(self.manifest(finished), indent=2))
+        self._manifest_written = time.monotonic()
 
-    def finish(self, result: RunResult) -> None:
-        """Consolidate the run parts into the tables of the results folder."""
-        write_atomic(self.path / "timeseries.parquet", parquet_bytes(result.timeseries))
-        write_atomic(self.path / "summary.parquet", parquet_bytes(result.summary))
-        write_atomic(self.path / "summary.csv", result.summary.to_csv(index=False))
+    def finish(self, result: RunResult | None = None, specs: list[RunSpec] | None = None) -> pd.DataFrame:
+        """Consolidate the tables of the folder and write the final manifest.
+
+        Args:
+            result: tables already in memory (small experiments); written as they are.
+            specs: otherwise, the planned runs: their parts on disk are streamed, one at a
+                time, into ``timeseries.parquet``, and their summaries gathered.
+
+        Returns:
+            The summary table.
+        """
+        if result is not None:
+            write_atomic(self.path / "timeseries.parquet", parquet_bytes(result.timeseries))
+            summary = result.summary
+        else:
+            summary = self._consolidate(specs or [])
+        write_atomic(self.path / "summary.parquet", parquet_bytes(summary))
+        write_atomic(self.path / "summary.csv", summary.to_csv(index=False))
         self.write_manifest(finished=True)
+        return summary
+
+    def _consolidate(self, specs: list[RunSpec]) -> pd.DataFrame:
+        order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
+        ordered = sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))
+        rows = []
+        target = self.path / "timeseries.parquet"
+        fd, tmp = tempfile.mkstemp(prefix=".timeseries.parquet.", suffix=".tmp", dir=self.path)
+        os.close(fd)
+        writer: pq.ParquetWriter | None = None
+        try:
+            for spec in ordered:
+                if not self.is_finished(spec):
+                    continue
+                stem = self.part_name(spec.scenario.name, spec.replicate, spec.point)
+                table = pq.read_table(self.path / "runs" / f"{stem}.parquet")
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+                keys = {"scenario": spec.scenario.name}
+                if spec.point is not None:
+                    keys["point"] = spec.point
+                keys["replicate"] = spec.replicate
+                rows.append({**keys, **json.loads((self.path / "runs" / f"{stem}.json").read_text())})
+            if writer is not None:
+                writer.close()
+                os.replace(tmp, target)
+            else:
+                write_atomic(target, parquet_bytes(pd.DataFrame(columns=["scenario", "replicate", "month"])))
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        summary = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["scenario", "replicate"])
+        if self.design is not None and rows:
+            position = summary.columns.get_loc("replicate") + 1
+            values = self.design.loc[summary["point"]].reset_index(drop=True)
+            for offset, column in enumerate(values.columns):
+                summary.insert(position + offset, column, values[column].to_numpy())
+        return summary
 
 
 def read_results(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

@@ -1,19 +1,29 @@
-"""Running replicates: one function per run, and a local process pool to run many.
+"""Running replicates: one function per run, and executors that run many.
 
-A run is (scenario, root seed, replicate). Its random streams depend on the root seed
-and the replicate only, so every scenario in a comparison sees the same luck
-(common random numbers). A run that raises is reported as failed; the others go on.
+A run is (scenario, root seed, replicate), and in a sweep also the design point. Its
+random streams depend on the root seed and the replicate only, so every scenario and
+every sweep point sees the same luck (common random numbers). A run that raises is
+reported as failed; the others go on.
+
+Executors share one interface (:class:`Executor`): a local process pool
+(:class:`LocalPool`) or a Dask distributed cluster (:class:`DaskCluster`). Both call the
+same :func:`simulate`, so the same seed gives bit-identical results on either.
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import socket
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -23,6 +33,13 @@ from simulation.rng import replicate_seed
 from simulation.scenario import Scenario
 
 KEY_COLUMNS = ("scenario", "replicate", "month")
+IN_FLIGHT_PER_WORKER = 4  # runs submitted ahead per worker: enough to keep it busy, few enough to stay flat
+
+
+def run_label(scenario: str, replicate: int, point: int | None = None) -> str:
+    """How a run is named in messages and the status log."""
+    at = "" if point is None else f"@{point}"
+    return f"{scenario}{at}#{replicate}"
 
 
 @dataclass(frozen=True)
@@ -32,11 +49,12 @@ class RunSpec:
     scenario: Scenario
     seed: int
     replicate: int
+    point: int | None = None  # design point of a sweep
 
     @property
     def label(self) -> str:
-        """``<scenario>#<replicate>``, for messages and file names."""
-        return f"{self.scenario.name}#{self.replicate}"
+        """``<scenario>#<replicate>`` (``<scenario>@<point>#<replicate>`` in a sweep), for messages."""
+        return run_label(self.scenario.name, self.replicate, self.point)
 
     @property
     def spawn_key(self) -> tuple[int, ...]:
@@ -57,20 +75,31 @@ class RunOutput:
     timeseries: pd.DataFrame | None = None
     summary: dict[str, float] | None = None
     error: str | None = None
+    point: int | None = None
+    worker: str = ""
+
+    @property
+    def label(self) -> str:
+        """Same as :attr:`RunSpec.label`."""
+        return run_label(self.scenario, self.replicate, self.point)
 
 
 def simulate(spec: RunSpec) -> RunOutput:
     """Run one replicate to the end of the horizon; never raises for a model error."""
     started = time.time()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         model = ValueChainModel(spec.scenario, seed=spec.seed, replicate=spec.replicate)
         series = model.run_to_end()
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
         series.insert(0, "replicate", spec.replicate)
+        if spec.point is not None:
+            series.insert(0, "point", spec.point)
         series.insert(0, "scenario", spec.scenario.name)
+        seconds = time.time() - started
         return RunOutput(
-            spec.scenario.name, spec.replicate, spec.seed, "ok", time.time() - started, started, series, row
+            spec.scenario.name, spec.replicate, spec.seed, "ok", seconds, started, series, row, None, spec.point, worker
         )
     except Exception as err:  # a failed run is recorded, never fatal to the batch
         message = f"{type(err).__name__}: {err}"
@@ -83,6 +112,8 @@ def simulate(spec: RunSpec) -> RunOutput:
             time.time() - started,
             started,
             error=f"{message}\n{detail}",
+            point=spec.point,
+            worker=worker,
         )
 
 
@@ -96,20 +127,125 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def execute(specs: list[RunSpec], workers: int | None = None) -> Iterator[RunOutput]:
-    """Run the specs, yielding outputs as they finish (in-process when one worker suffices)."""
-    workers = min(workers or default_workers(), len(specs)) if specs else 1
-    if workers <= 1:
-        for spec in specs:
-            yield simulate(spec)
-        return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: set[Future[RunOutput]] = {pool.submit(simulate, spec) for spec in specs}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+def failed_output(spec: RunSpec, error: str, started: float | None = None) -> RunOutput:
+    """A run that did not come back from its worker (lost worker, broken pool)."""
+    started = time.time() if started is None else started
+    return RunOutput(
+        spec.scenario.name, spec.replicate, spec.seed, "failed", 0.0, started, error=error, point=spec.point
+    )
+
+
+class Executor(Protocol):
+    """Runs specs somewhere and yields their outputs as they finish (in any order)."""
+
+    description: str
+
+    def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
+        """Run every spec once; yield each output as soon as it is back."""
+        ...
+
+    def close(self) -> None:
+        """Release processes or connections."""
+        ...
+
+
+class LocalPool:
+    """A local process pool (in-process when one worker suffices)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self.description = f"local process pool, {self.workers} worker{'s' if self.workers > 1 else ''}"
+
+    def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
+        """Run the specs, keeping at most a few per worker in flight so memory stays flat."""
+        workers = min(self.workers, len(specs))
+        if workers <= 1:
+            for spec in specs:
+                yield simulate(spec)
+            return
+        context = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        queue = iter(specs)
+        pending: dict[Future[RunOutput], RunSpec] = {}
+        try:
+            for spec in itertools.islice(queue, IN_FLIGHT_PER_WORKER * workers):
+                pending[pool.submit(simulate, spec)] = spec
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    spec = pending.pop(future)
+                    try:
+                        output = future.result()
+                    except BrokenProcessPool as err:  # a worker process died (killed, out of memory)
+                        output = failed_output(spec, f"worker process died: {err}")
+                    yield output
+                    for following in itertools.islice(queue, 1):
+                        pending[pool.submit(simulate, following)] = following
+        finally:
+            pool.shutdown(wait=not pending, cancel_futures=True)
+
+    def close(self) -> None:
+        """Nothing to release: the pool lives only while :meth:`run_all` runs."""
+
+
+class DaskCluster:
+    """A Dask distributed cluster reached through its scheduler (``tcp://host:8786``)."""
+
+    def __init__(self, address: str, timeout: float = 20.0) -> None:
+        from distributed import Client
+
+        self.address = address
+        self.client = Client(address, timeout=timeout, set_as_default=False)
+        self.description = f"Dask distributed scheduler {address}"
+
+    def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
+        """Submit the specs a batch at a time and yield outputs as the cluster returns them."""
+        from distributed import as_completed
+
+        threads = max(1, sum(self.client.nthreads().values()))
+        queue = iter(specs)
+        pending: dict[Any, RunSpec] = {}
+
+        def submit(spec: RunSpec) -> Any:
+            future = self.client.submit(simulate, spec, pure=False, key=f"agrifin-{spec.label}-{uuid.uuid4().hex}")
+            pending[future] = spec
+            return future
+
+        first = [submit(s) for s in itertools.islice(queue, IN_FLIGHT_PER_WORKER * threads)]
+        ongoing = as_completed(first, loop=self.client.loop)
+        try:
+            for future in ongoing:
+                spec = pending.pop(future)
+                try:
+                    output = future.result()
+                except Exception as err:  # the cluster lost the task (e.g. KilledWorker)
+                    output = failed_output(spec, f"{type(err).__name__}: {err}")
+                future.release()
+                yield output
+                for following in itertools.islice(queue, 1):
+                    ongoing.add(submit(following))
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        """Disconnect from the scheduler (the cluster keeps running)."""
+        self.client.close()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """A Dask cluster when a scheduler address is given (or in DASK_SCHEDULER_ADDRESS), else a local pool."""
+    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    return DaskCluster(address) if address else LocalPool(workers)
+
+
+def execute(specs: list[RunSpec], workers: int | None = None, scheduler: str | None = None) -> Iterator[RunOutput]:
+    """Run the specs on a local pool (or a Dask cluster), yielding outputs as they finish."""
+    executor = make_executor(workers, scheduler)
+    try:
+        yield from executor.run_all(specs)
+    finally:
+        executor.close()
 
 
 @dataclass
@@ -151,6 +287,7 @@ def run(
     seed: int = 1,
     workers: int | None = None,
     on_result: Callable[[RunOutput], None] | None = None,
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run one or more scenarios on the same replicate seeds and collect the results.
 
@@ -160,6 +297,7 @@ def run(
         seed: root seed; replicate ``r`` uses spawn key ``(r,)`` under it.
         workers: processes in the local pool (default: all cores).
         on_result: called with each run's output as it finishes (progress, storage).
+        scheduler: address of a Dask distributed scheduler; runs go there instead of the pool.
 
     Returns:
         The collected :class:`RunResult`.
@@ -169,7 +307,7 @@ def run(
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ within one experiment: {names}")
     outputs = []
-    for output in execute(plan_runs(scenario_list, replications, seed), workers):
+    for output in execute(plan_runs(scenario_list, replications, seed), workers, scheduler):
         if on_result is not None:
             on_result(output)
         outputs.append(output)

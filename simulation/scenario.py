@@ -8,6 +8,8 @@ Each field states its unit and meaning; the defaults are the default county of
 DESIGN.md section 3, and ``scenarios/baseline.yaml`` cites the source of each number.
 """
 
+from __future__ import annotations
+
 import copy
 import hashlib
 import json
@@ -15,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
+from simulation.differentiation import check_overrides
 from simulation.schema_base import CROPS, GROUPS, REGIONS, ByGroup, ByRegion, Section, field
 from simulation.schema_county import (
     Assets,
@@ -32,6 +35,7 @@ from simulation.schema_county import (
 )
 from simulation.schema_credit import BankTerms, Credit, Product
 from simulation.schema_insurance import Insurance
+from simulation.schema_monitoring import Monitoring
 from simulation.schema_risk import Guarantee, RiskFund
 
 __all__ = [
@@ -80,6 +84,27 @@ class Scenario(Section):
     guarantee: Guarantee = Guarantee()
     risk_fund: RiskFund = RiskFund()
     insurance: Insurance = Insurance()
+    monitoring: Monitoring = Monitoring()
+    regions: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Overrides of some policy parameters by region (plain, hill, mountain)"
+    )
+    groups: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Overrides of some policy parameters by group (ex_poor, fringe, general)"
+    )
+
+    @model_validator(mode="after")
+    def _differentiation(self) -> Scenario:
+        check_overrides(self.regions, REGIONS, "regions")
+        check_overrides(self.groups, GROUPS, "groups")
+        base = self.model_dump(mode="json", exclude={"regions", "groups"})
+        for what, overrides in (("regions", self.regions), ("groups", self.groups)):
+            for name, tree in overrides.items():
+                try:
+                    Scenario.model_validate(deep_merge(base, tree))
+                except ValidationError as err:
+                    key, message = _first_error(err)
+                    raise ValueError(f"{what}.{name}.{key}: {message}") from None
+        return self
 
     @property
     def months(self) -> int:
@@ -187,6 +212,11 @@ def _first_error(err: ValidationError) -> tuple[str, str]:
         message = "unknown key"
     elif first["type"] == "missing":
         message = "required key is missing"
+    # a section's own check may name the key it is about: "regions.hill.monitoring.recall: ..."
+    head, sep, rest = message.partition(": ")
+    if sep and head.replace(".", "").replace("_", "").isalnum():
+        key = head if key == "(top level)" else f"{key}.{head}"
+        message = rest
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return key, message + more
 

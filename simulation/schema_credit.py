@@ -106,6 +106,9 @@ class CreditDemand(Section):
         0.01, "per month", "Chance a farming household sees an expansion project (farm business loan)", ge=0, le=1
     )
     farm_project_size: float = field(60_000.0, "yuan", "Typical size of a farm expansion project", gt=0)
+    diversion_probability: float = field(
+        0.10, "share of loans", "Chance a household spends an investment loan on consumption instead", ge=0, le=1
+    )
     working_capital: bool = field(
         True, "", "Households short of input cash apply for a farm loan (repaid at harvest) the month before planting"
     )

@@ -1,0 +1,258 @@
+"""Policy experiments from the command line: ``compare``, ``sweep`` and ``sensitivity``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+
+from simulation.cli_runs import (
+    MAIN_TABLE,
+    BadInput,
+    Plan,
+    RunOptions,
+    conduct,
+    report_failures,
+    resolve,
+    run_options,
+)
+from simulation.experiments import Factor, check_factors, make_design, parse_vary, point_scenarios
+from simulation.metrics import METRIC_BY_NAME, METRIC_NAMES
+from simulation.runner import RunSpec, plan_runs
+
+HEADLINE = "relapse_rate"
+SHOWN_POINTS = 20
+
+
+def compared_metrics(summary: pd.DataFrame) -> tuple[str, ...]:
+    """The main metrics first, then every other simulated metric in the summary."""
+    main = [m for m, *_ in MAIN_TABLE if m in summary.columns]
+    others = [m for m in METRIC_NAMES if m in summary.columns and m not in main and METRIC_BY_NAME[m].built]
+    return (*main, *others)
+
+
+def _format(metric: str, value: float, signed: bool = False) -> str:
+    """A value in the metric's display unit (differences of shares in percentage points)."""
+    if not np.isfinite(value):
+        return "n/a"
+    spec = next((row for row in MAIN_TABLE if row[0] == metric), None)
+    fmt, scale = (spec[2], spec[3] if len(spec) > 3 else 1.0) if spec else ("{:,.4g}", 1.0)
+    if not signed:
+        return fmt.format(value * scale)
+    if "%" in fmt:
+        return f"{value * 100:+.2f} pp"
+    scaled = value * scale
+    return f"{scaled:+,.0f}" if abs(scaled) >= 1000 else f"{scaled:+.3g}"
+
+
+def comparison_text(comparison: pd.DataFrame) -> str:
+    """Per policy: each main metric's paired difference with its 95% CI and p-value."""
+    labels = {m: label for m, label, *_ in MAIN_TABLE}
+    labels["relapses_averted"] = "Relapses averted (households, whole run)"
+    labels["fiscal_cost_per_relapse_averted"] = "Extra fiscal cost per relapse averted (yuan)"
+    shown = [m for m, *_ in MAIN_TABLE] + ["relapses_averted", "fiscal_cost_per_relapse_averted"]
+    lines = []
+    for policy, rows in comparison.groupby("policy", sort=False):
+        rows = rows.set_index("metric")
+        baseline, pairs = rows["baseline"].iloc[0], int(rows["n_pairs"].iloc[0])
+        lines.append(f"\n{policy} vs {baseline}: paired differences (policy − baseline), {pairs} paired replicates")
+        lines.append(f"  {'':<42}{'baseline':>12}{'policy':>12}{'difference':>14}  {'95% CI':<26}{'p':>7}")
+        for metric in (m for m in shown if m in rows.index):
+            row = rows.loc[metric]
+            money = metric == "fiscal_cost_per_relapse_averted"
+            diff = f"{row['difference']:,.0f}" if money and np.isfinite(row["difference"]) else None
+            ci = (
+                f"[{row['ci_low']:,.0f}, {row['ci_high']:,.0f}]"
+                if money
+                else f"[{_format(metric, row['ci_low'], True)}, {_format(metric, row['ci_high'], True)}]"
+            )
+            p = f"{row['p_value']:.3f}" if np.isfinite(row["p_value"]) else "-"
+            base = "" if money or metric == "relapses_averted" else _format(metric, row["baseline_mean"])
+            pol = "" if money or metric == "relapses_averted" else _format(metric, row["policy_mean"])
+            value = diff or ("n/a" if money else _format(metric, row["difference"], True))
+            lines.append(f"  {labels[metric]:<42}{base:>12}{pol:>12}{value:>14}  {ci:<26}{p:>7}")
+            if money and row["note"]:
+                lines.append(f"  ({row['note']})")
+        if HEADLINE in rows.index:
+            row = rows.loc[HEADLINE]
+            paired, unpaired = row["ci_high"] - row["ci_low"], row["unpaired_ci_high"] - row["unpaired_ci_low"]
+            ratio = f"{unpaired / paired:.1f}x narrower" if paired > 0 else "no spread at all"
+            lines.append(
+                f"  {HEADLINE}: paired 95% CI [{_format(HEADLINE, row['ci_low'], True)}, "
+                f"{_format(HEADLINE, row['ci_high'], True)}] (width {paired * 100:.3f} pp) vs unpaired (Welch) "
+                f"[{_format(HEADLINE, row['unpaired_ci_low'], True)}, "
+                f"{_format(HEADLINE, row['unpaired_ci_high'], True)}] (width {unpaired * 100:.3f} pp): {ratio}"
+            )
+    return "\n".join(lines)
+
+
+def finish_compare(path: Path, summary: pd.DataFrame, baseline: str, opts: RunOptions, manifest: dict) -> None:
+    """Write comparison.csv and its chart, and print the paired differences."""
+    from simulation.results import write_atomic
+    from simulation.stats import compare_policies
+
+    if summary.empty or baseline not in set(summary["scenario"]):
+        return
+    comparison = compare_policies(summary, baseline, compared_metrics(summary))
+    write_atomic(path / "comparison.csv", comparison.to_csv(index=False))
+    if not opts.no_charts and not comparison.empty:
+        from simulation.charts import caption_text, save_figure
+        from simulation.experiment_charts import comparison_chart
+
+        caption = caption_text(manifest, opts.replications)
+        save_figure(comparison_chart(comparison, HEADLINE, caption), path / "figures", "comparison")
+    if not opts.quiet:
+        click.echo(comparison_text(comparison))
+
+
+@click.command()
+@click.argument("baseline", type=click.Path(path_type=Path))
+@click.argument("policies", nargs=-1, required=True, type=click.Path(path_type=Path))
+@run_options
+def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
+    """Run BASELINE and each POLICY on the same replicate seeds; paired differences with 95% CIs."""
+    from simulation.cli_runs import finish_standard
+
+    opts = RunOptions(**options)
+    scenarios = resolve((baseline, *policies), opts)
+    plan = Plan(
+        "compare", f"{scenarios[0].name}-compare", scenarios, plan_runs(scenarios, opts.replications, opts.seed)
+    )
+    path, folder, outcome = conduct(plan, opts)
+    finish_standard(path, folder, outcome, scenarios, opts)
+    finish_compare(path, outcome.summary, scenarios[0].name, opts, folder.manifest(finished=True))
+    report_failures(outcome, path)
+
+
+def design_plan(
+    kind: str, scenario: Path, varies: tuple[str, ...], method: str, samples: int | None, opts: RunOptions
+) -> tuple[Plan, list[Factor]]:
+    """Validate the factors and every design point, and plan (point × replicate) runs."""
+    factors = [parse_vary(text) for text in varies]
+    check_factors(factors)
+    base = resolve((scenario,), opts)[0]
+    design = make_design(factors, method, samples, opts.seed)
+    points = point_scenarios(base, design, f"{scenario} (--vary)")
+    specs = [RunSpec(sc, opts.seed, r, point=i) for r in range(opts.replications) for i, sc in enumerate(points)]
+    details = {
+        "design": {
+            "method": method,
+            "samples": samples,
+            "points": len(design),
+            "factors": [asdict(f) for f in factors],
+        }
+    }
+    return Plan(kind, f"{base.name}-{kind}", [base], specs, design, details), factors
+
+
+def design_caption(manifest: dict, opts: RunOptions, method: str, points: int) -> str:
+    """Caption line of a design's charts."""
+    from simulation.charts import caption_text
+
+    return f"{caption_text(manifest, opts.replications)} | {method} design, {points} points"
+
+
+def point_table(summary: pd.DataFrame, factors: list[Factor], metric: str) -> str:
+    """Mean of ``metric`` per point with its 95% t interval over replicates."""
+    from simulation.stats import t_interval
+
+    keys = [f.key for f in factors]
+    lines = [f"{'point':>6}  " + "".join(f"{k:>28}" for k in keys) + f"{metric:>16}  95% CI over replicates"]
+    for point, rows in list(summary.groupby("point"))[:SHOWN_POINTS]:
+        found = t_interval(rows[metric].to_numpy())
+        values = "".join(f"{rows[k].iloc[0]:>28.4g}" for k in keys)
+        lines.append(
+            f"{point:>6}  {values}{_format(metric, found.estimate):>16}  "
+            f"[{_format(metric, found.low)}, {_format(metric, found.high)}]"
+        )
+    if summary["point"].nunique() > SHOWN_POINTS:
+        lines.append(f"… {summary['point'].nunique()} points in all; every (point, replicate) is in summary.csv")
+    return "\n".join(lines)
+
+
+def check_metric(metric: str, option: str) -> None:
+    """Refuse an outcome name agrifin does not report."""
+    if metric not in METRIC_NAMES:
+        raise BadInput(f"{option} {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option(
+    "--vary", "varies", multiple=True, required=True, metavar="KEY=LO:HI[:N]", help="A key to vary (repeatable)."
+)
+@click.option("--design", "method", type=click.Choice(["grid", "lhs"]), default="grid", show_default=True)
+@click.option("--samples", type=click.IntRange(min=1), help="Points of a Latin hypercube (--design lhs).")
+@click.option("--metric", default=HEADLINE, show_default=True, help="Metric of the heatmap and table.")
+@run_options
+def sweep(scenario: Path, varies: tuple[str, ...], method: str, samples: int | None, metric: str, **options: Any):
+    """Run SCENARIO over a grid or Latin hypercube of --vary keys, every point replicated."""
+    opts = RunOptions(**options)
+    check_metric(metric, "--metric")
+    plan, factors = design_plan("sweep", scenario, varies, method, samples, opts)
+    path, folder, outcome = conduct(plan, opts)
+    summary = outcome.summary
+    manifest = folder.manifest(finished=True)
+    if not opts.no_charts and len(factors) >= 2 and not summary.empty:
+        from simulation.charts import save_figure
+        from simulation.experiment_charts import sweep_heatmap
+
+        caption = design_caption(manifest, opts, method, len(plan.design))
+        figure = sweep_heatmap(summary, factors[0].key, factors[1].key, metric, caption)
+        save_figure(figure, path / "figures", f"sweep_{metric}")
+    if not opts.quiet and not summary.empty:
+        click.echo(point_table(summary, factors, metric))
+        click.echo(f"\nResults: {path}")
+    report_failures(outcome, path)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=LO:HI", help="A factor (repeatable).")
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    default=64,
+    show_default=True,
+    help="Base samples: N*(D+2) points for Sobol (N a power of 2), N trajectories of D+1 points for Morris.",
+)
+@click.option("--outcome", "outcomes", multiple=True, default=(HEADLINE,), show_default=True, help="Repeatable.")
+@run_options
+def sensitivity(
+    scenario: Path, varies: tuple[str, ...], method: str, samples: int, outcomes: tuple[str, ...], **options: Any
+):
+    """Global sensitivity (SALib Sobol or Morris) of outcomes to the --vary keys; replicates averaged per point."""
+    from simulation.experiments import sensitivity_indices
+    from simulation.results import write_atomic
+
+    opts = RunOptions(**options)
+    for outcome_name in outcomes:
+        check_metric(outcome_name, "--outcome")
+    plan, factors = design_plan("sensitivity", scenario, varies, method, samples, opts)
+    path, folder, outcome = conduct(plan, opts)
+    report_failures(outcome, path)  # the indices need every point
+    means = outcome.summary.groupby("point")[list(outcomes)].mean().reindex(plan.design.index)
+    tables = []
+    for name in outcomes:
+        found = sensitivity_indices(method, factors, plan.design, means[name].to_numpy(), opts.seed)
+        found.insert(0, "method", method)
+        found.insert(0, "outcome", name)
+        tables.append(found)
+    indices = pd.concat(tables, ignore_index=True)
+    write_atomic(path / "sensitivity.csv", indices.to_csv(index=False))
+    if not opts.no_charts:
+        from simulation.charts import save_figure
+        from simulation.experiment_charts import sensitivity_bars
+
+        caption = design_caption(folder.manifest(finished=True), opts, method, len(plan.design))
+        for name in outcomes:
+            save_figure(sensitivity_bars(indices, name, method, caption), path / "figures", f"sensitivity_{name}")
+    if not opts.quiet:
+        shown = indices[indices["index"].isin(["S1", "ST", "mu_star", "sigma"])]
+        click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+        click.echo(f"\nResults: {path}")

@@ -1,0 +1,256 @@
+"""What every command that runs the model shares: options, checks, the folder, progress.
+
+The order is always the same: read and validate everything (scenarios, overrides, every
+design point, the cluster address), and only then create or reopen the results folder,
+so bad input leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import pandas as pd
+
+from simulation.scenario import Scenario, load_scenario, parse_override
+
+if TYPE_CHECKING:
+    from simulation.campaign import CampaignOutcome
+    from simulation.results import ResultsFolder
+    from simulation.runner import Executor, RunSpec
+
+
+MAIN_TABLE = (
+    ("relapse_rate", "Relapse rate (mean of annual rates)", "{:.2%}"),
+    ("relapse_count", "Relapses (households, whole run)", "{:,.0f}"),
+    ("new_poor_count", "Newly poor (households, whole run)", "{:,.0f}"),
+    ("poverty_headcount", "Poverty headcount (last year)", "{:.2%}"),
+    ("at_risk_share", "Below monitoring line (last year)", "{:.2%}"),
+    ("mean_income_pc", "Mean income per capita (yuan/yr)", "{:,.0f}"),
+    ("gini", "Gini (last year)", "{:.3f}"),
+    ("large_scale_relapse", "Large-scale relapse alarm (any month)", "{:.0%}"),
+    ("fiscal_cost", "Fiscal cost (million yuan, whole run)", "{:,.1f}", 1e-6),
+)
+
+
+class BadInput(click.ClickException):
+    """Bad input from the user: exit status 2."""
+
+    exit_code = 2
+
+
+@dataclass
+class RunOptions:
+    """Options shared by every command that runs the model."""
+
+    replications: int
+    seed: int
+    households: int | None
+    years: int | None
+    sets: tuple[str, ...]
+    output: Path | None
+    workers: int | None
+    scheduler: str | None
+    resume: bool
+    no_charts: bool
+    quiet: bool
+
+
+def run_options(func):
+    """Attach the options shared by every command that runs the model."""
+    options = [
+        click.option(
+            "-r",
+            "--replications",
+            default=10,
+            show_default=True,
+            type=click.IntRange(min=1),
+            help="Replications per scenario (per design point in a sweep).",
+        ),
+        click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0), help="Root seed."),
+        click.option("--households", type=click.IntRange(min=1), help="Override population.households."),
+        click.option("--years", type=click.IntRange(min=1, max=100), help="Override horizon.years."),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override any parameter, e.g. --set transfers.dibao_takeup=0.8 (repeatable).",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(path_type=Path),
+            help="Results folder (default results/<scenario>-<UTC time>).",
+        ),
+        click.option("--workers", type=click.IntRange(min=1), help="Local worker processes (default: all cores)."),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Dask distributed scheduler, e.g. tcp://host:8786 (or DASK_SCHEDULER_ADDRESS); default local pool.",
+        ),
+        click.option(
+            "--resume",
+            is_flag=True,
+            help="Continue the interrupted experiment in -o DIR: run only missing or failed runs.",
+        ),
+        click.option("--no-charts", is_flag=True, help="Do not draw figures."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar or table."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def overrides_from(sets: tuple[str, ...], households: int | None = None, years: int | None = None) -> dict[str, Any]:
+    """``--set`` pairs and the shortcut options as dotted-key overrides."""
+    overrides = dict(parse_override(text) for text in sets)
+    if households is not None:
+        overrides["population.households"] = households
+    if years is not None:
+        overrides["horizon.years"] = years
+    return overrides
+
+
+def resolve(paths: tuple[Path, ...], opts: RunOptions) -> list[Scenario]:
+    """Load and validate every scenario before anything is written."""
+    overrides = overrides_from(opts.sets, opts.households, opts.years)
+    scenarios = [load_scenario(path, overrides) for path in paths]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise BadInput(f"scenario names must differ within one experiment, got {', '.join(names)}")
+    return scenarios
+
+
+def results_path(opts: RunOptions, label: str) -> Path:
+    """The folder to write, refusing to mix into a non-empty existing one (unless resuming it)."""
+    from simulation.results import default_folder
+
+    if opts.resume and opts.output is None:
+        raise BadInput("--resume: name the interrupted results folder with -o DIR")
+    if opts.output is None:
+        return default_folder(Path("results"), label)
+    if not opts.resume and opts.output.exists() and any(opts.output.iterdir()):
+        raise BadInput(f"{opts.output}: results folder exists and is not empty; choose another -o, or add --resume")
+    return opts.output
+
+
+def connect(opts: RunOptions) -> Executor:
+    """The executor: the Dask cluster if one is named, else the local pool (bad address: exit 2)."""
+    from simulation.runner import make_executor
+
+    try:
+        return make_executor(opts.workers, opts.scheduler)
+    except (OSError, TimeoutError) as err:
+        raise BadInput(f"--scheduler {opts.scheduler}: cannot reach the Dask scheduler ({err})") from None
+
+
+@dataclass
+class Plan:
+    """An experiment ready to run: its scenarios, runs, fingerprint and (for sweeps) design."""
+
+    kind: str
+    label: str
+    scenarios: list[Scenario]
+    specs: list[RunSpec]
+    design: pd.DataFrame | None = None
+    details: dict[str, Any] | None = None
+
+
+def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, CampaignOutcome]:
+    """Open (or reopen) the folder, run what is left with a progress bar, consolidate.
+
+    Exits with status 130 and a hint to resume when interrupted.
+    """
+    from simulation.campaign import carry_out
+    from simulation.experiments import design_fingerprint
+    from simulation.results import ResultsFolder, plan_fingerprint
+
+    path = results_path(opts, plan.label)
+    design_hash = design_fingerprint(plan.design, plan.kind) if plan.design is not None else None
+    experiment = {
+        "kind": plan.kind,
+        "replications": opts.replications,
+        "runs": len(plan.specs),
+        "fingerprint": plan_fingerprint(plan.specs, plan.kind, design_hash),
+        "design_hash": design_hash,
+        **(plan.details or {}),
+    }
+    command = ["agrifin", *sys.argv[1:]]
+    folder_args = (path, plan.scenarios, opts.seed, command, experiment, plan.design)
+    resuming = opts.resume and (path / "manifest.json").exists()
+    previous = ResultsFolder.resume(*folder_args) if resuming else None  # a mismatch exits 2 here
+    executor = connect(opts)  # before a new folder exists: a bad address leaves nothing behind
+    folder = previous or ResultsFolder(*folder_args)
+    folder.experiment["executor"] = executor.description
+    show_bar = not opts.quiet and sys.stderr.isatty()
+    try:
+        with click.progressbar(
+            length=sum(not folder.is_finished(s) for s in plan.specs),
+            label="runs",
+            file=sys.stderr,
+            show_pos=True,
+            show_eta=True,
+            hidden=not show_bar,
+        ) as bar:
+            outcome = carry_out(folder, plan.specs, executor, lambda: bar.update(1))
+    except KeyboardInterrupt:
+        click.echo(
+            f"\nagrifin: interrupted; finished runs are kept in {path}. Continue with --resume -o {path}", err=True
+        )
+        raise SystemExit(130) from None
+    finally:
+        executor.close()
+    if outcome.skipped and not opts.quiet:
+        click.echo(f"resumed: {outcome.skipped} runs already finished, {outcome.ran} run now", err=True)
+    return path, folder, outcome
+
+
+def report_failures(outcome: CampaignOutcome, path: Path) -> None:
+    """Name each failed run on stderr and exit 1 if any failed."""
+    for label, error in outcome.failures:
+        click.echo(f"agrifin: run {label} failed: {error}", err=True)
+    if outcome.failures:
+        click.echo(
+            f"agrifin: {len(outcome.failures)} of {outcome.planned} runs failed (see {path}/manifest.json); "
+            f"the others are saved. Retry the failed ones with --resume -o {path}",
+            err=True,
+        )
+        raise SystemExit(1)
+
+
+def summary_table(summary: pd.DataFrame, names: list[str]) -> str:
+    """Mean over replications of the main figures, one column per scenario."""
+    means = summary.groupby("scenario", sort=False).mean(numeric_only=True)
+    reps = summary.groupby("scenario", sort=False)["replicate"].nunique()
+    width = max(len(label) for _, label, *_ in MAIN_TABLE) + 2
+    col = max(14, *(len(n) + 2 for n in names))
+    lines = [" " * width + "".join(f"{n:>{col}}" for n in names)]
+    lines.append(" " * width + "".join(f"{f'({reps.get(n, 0)} runs)':>{col}}" for n in names))
+    for metric, label, fmt, *scale in MAIN_TABLE:
+        factor = scale[0] if scale else 1.0
+        cells = "".join(
+            f"{fmt.format(means.loc[n, metric] * factor) if n in means.index else '-':>{col}}" for n in names
+        )
+        lines.append(f"{label:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def finish_standard(
+    path: Path, folder: ResultsFolder, outcome: CampaignOutcome, scenarios: list[Scenario], opts: RunOptions
+) -> None:
+    """The run charts (from the consolidated timeseries) and the summary table."""
+    if outcome.summary.empty:
+        return
+    if not opts.no_charts:
+        from simulation.charts import draw_standard_charts
+
+        timeseries = pd.read_parquet(path / "timeseries.parquet")
+        draw_standard_charts(path, timeseries, folder.manifest(finished=True))
+    if not opts.quiet:
+        click.echo(summary_table(outcome.summary, [s.name for s in scenarios]))
+        click.echo(f"\nResults: {path}")

@@ -1,0 +1,192 @@
+"""Statistics of a comparison: paired differences over common random numbers.
+
+Every policy runs on the same replicate seeds as the baseline, so replicate ``r`` of the
+policy and replicate ``r`` of the baseline share their weather, health and price luck.
+The difference ``policy - baseline`` per replicate removes that shared noise; its mean
+with a Student t interval is the effect. The unpaired (Welch) interval, which ignores the
+pairing, is reported beside it to show how much the pairing buys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+CONFIDENCE = 0.95
+RELAPSES_AVERTED = "relapses_averted"
+COST_PER_RELAPSE_AVERTED = "fiscal_cost_per_relapse_averted"
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its 95% confidence interval and two-sided p-value (against 0)."""
+
+    estimate: float
+    low: float
+    high: float
+    p_value: float
+
+    @property
+    def width(self) -> float:
+        """High minus low."""
+        return self.high - self.low
+
+
+def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+    """Mean of ``values`` with its Student t interval and one-sample t-test p-value against 0."""
+    values = np.asarray(values, np.float64)
+    n = values.size
+    mean = float(values.mean()) if n else float("nan")
+    if n < 2:
+        return Interval(mean, float("nan"), float("nan"), float("nan"))
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
+    if sd == 0.0:
+        return Interval(mean, mean, mean, float("nan") if mean == 0.0 else 0.0)
+    p_value = float(2 * stats.t.sf(abs(mean) / (sd / np.sqrt(n)), n - 1))
+    return Interval(mean, mean - half, mean + half, p_value)
+
+
+def paired_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+    """Mean of ``policy - baseline`` over paired replicates, with the paired t interval."""
+    return t_interval(np.asarray(policy, np.float64) - np.asarray(baseline, np.float64), confidence)
+
+
+def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+    """Difference of means as if the runs were independent (Welch's unequal-variance interval)."""
+    a, b = np.asarray(policy, np.float64), np.asarray(baseline, np.float64)
+    diff = float(a.mean() - b.mean())
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se2 = va + vb
+    if a.size < 2 or b.size < 2:
+        return Interval(diff, float("nan"), float("nan"), float("nan"))
+    if se2 == 0.0:
+        return Interval(diff, diff, diff, float("nan") if diff == 0.0 else 0.0)
+    dof = se2**2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    se = float(np.sqrt(se2))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
+    p_value = float(2 * stats.t.sf(abs(diff) / se, dof))
+    return Interval(diff, diff - half, diff + half, p_value)
+
+
+def cost_per_relapse_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+    """Extra fiscal cost over relapses averted (ratio of means, delta-method t interval).
+
+    Undefined (NaN) when the mean number of relapses averted is not positive: a policy
+    that averts no relapse has no cost per relapse averted.
+    """
+    x, y = np.asarray(extra_cost, np.float64), np.asarray(averted, np.float64)
+    n = x.size
+    if n == 0 or y.mean() <= 0:
+        return Interval(float("nan"), float("nan"), float("nan"), float("nan"))
+    ratio = float(x.mean() / y.mean())
+    if n < 2:
+        return Interval(ratio, float("nan"), float("nan"), float("nan"))
+    # variance of x̄/ȳ by the delta method, with the paired covariance
+    cov = np.cov(x, y, ddof=1)
+    var = (cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1]) / (n * y.mean() ** 2)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * float(np.sqrt(max(var, 0.0)))
+    return Interval(ratio, ratio - half, ratio + half, float("nan"))
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One row of ``comparison.csv``: a policy's effect on one metric against the baseline."""
+
+    policy: str
+    baseline: str
+    metric: str
+    n_pairs: int
+    baseline_mean: float
+    policy_mean: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    unpaired_ci_low: float
+    unpaired_ci_high: float
+    unpaired_p_value: float
+    note: str = ""
+
+
+def _row(policy: str, baseline: str, metric: str, pol: np.ndarray, base: np.ndarray, note: str = "") -> ComparisonRow:
+    paired, unpaired = paired_difference(pol, base), welch_difference(pol, base)
+    return ComparisonRow(
+        policy,
+        baseline,
+        metric,
+        int(pol.size),
+        float(base.mean()),
+        float(pol.mean()),
+        paired.estimate,
+        paired.low,
+        paired.high,
+        paired.p_value,
+        unpaired.low,
+        unpaired.high,
+        unpaired.p_value,
+        note,
+    )
+
+
+def compare_policies(summary: pd.DataFrame, baseline: str, metrics: tuple[str, ...]) -> pd.DataFrame:
+    """Paired effects of every policy in ``summary`` against ``baseline``, one row per (policy, metric).
+
+    Args:
+        summary: one row per (``scenario``, ``replicate``) with the metric columns.
+        baseline: the baseline's scenario name.
+        metrics: the metrics to compare (``relapse_count`` and ``fiscal_cost`` are needed for
+            ``relapses_averted`` and ``fiscal_cost_per_relapse_averted``).
+
+    Returns:
+        The rows of ``comparison.csv``; replicates missing on either side (failed runs) are
+        left out of the pairs.
+    """
+    table = summary.set_index(["scenario", "replicate"]).sort_index()
+    base_runs = table.loc[baseline]
+    rows: list[ComparisonRow] = []
+    for policy in dict.fromkeys(summary["scenario"]):
+        if policy == baseline:
+            continue
+        pol_runs = table.loc[policy]
+        pairs = base_runs.index.intersection(pol_runs.index)
+        base, pol = base_runs.loc[pairs], pol_runs.loc[pairs]
+        for metric in metrics:
+            rows.append(_row(policy, baseline, metric, pol[metric].to_numpy(), base[metric].to_numpy()))
+        if {"relapse_count", "fiscal_cost"} <= set(table.columns):
+            base_relapses, pol_relapses = base["relapse_count"].to_numpy(), pol["relapse_count"].to_numpy()
+            # relapses averted = baseline relapses - policy relapses, paired by replicate
+            swapped = _row(policy, baseline, RELAPSES_AVERTED, base_relapses, pol_relapses)
+            rows.append(replace(swapped, baseline_mean=swapped.policy_mean, policy_mean=swapped.baseline_mean))
+            extra = pol["fiscal_cost"].to_numpy() - base["fiscal_cost"].to_numpy()
+            averted = base_relapses - pol_relapses
+            ratio = cost_per_relapse_averted(extra, averted)
+            note = (
+                "n/a: the policy averts no relapses on average (relapses averted <= 0)"
+                if not np.isfinite(ratio.estimate)
+                else "negative: the policy saves fiscal cost while averting relapses"
+                if ratio.estimate < 0
+                else ""
+            )
+            rows.append(
+                ComparisonRow(
+                    policy,
+                    baseline,
+                    COST_PER_RELAPSE_AVERTED,
+                    int(pairs.size),
+                    float("nan"),
+                    float("nan"),
+                    ratio.estimate,
+                    ratio.low,
+                    ratio.high,
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    note,
+                )
+            )
+    return pd.DataFrame([asdict(r) for r in rows], columns=list(ComparisonRow.__dataclass_fields__))
