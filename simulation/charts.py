@@ -1,28 +1,56 @@
 """Charts of a results folder, ready for a review: titled, labelled with units, captioned.
 
-Each chart is a function of the results tables; every scenario keeps its colour across
-all figures. Figures are saved as PNG and SVG (atomically) under ``figures/``.
+This module holds what every chart shares — the scenario palette, the A4 figure with its
+title, legend and caption line, atomic PNG/SVG saving — and the charts over time
+(relapse rate, poverty headcount, income: median over replications with a 10–90% band).
+The other charts live beside it (:mod:`simulation.charts_compare`,
+:mod:`simulation.charts_groups`, :mod:`simulation.experiment_charts`), and
+:mod:`simulation.chart_catalogue` names them all for ``agrifin plot`` and the report.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
+from simulation.chart_text import tr
 from simulation.results import write_atomic
+
+if TYPE_CHECKING:
+    from simulation.chart_data import ResultsData
 
 # Colour-blind-safe palette (Okabe-Ito), assigned to scenarios in the order they were run.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-A4_WIDTH_INCHES = 6.3
+# Pale colours for the parts of a whole (parties, budget lines), never confused with a scenario.
+PARTS_PALETTE = (
+    "#77AADD",
+    "#EE8866",
+    "#EEDD88",
+    "#FFAABB",
+    "#99DDFF",
+    "#44BB99",
+    "#BBCC33",
+    "#AAAA00",
+    "#DDDDDD",
+    "#C9B3E0",
+)
+A4_WIDTH_INCHES = 6.3  # the text width of an A4 page with 2.5 cm margins
+DEFAULT_DPI = 150
+PRINT_DPI = 300
+CAPTION_COLOUR = "#444444"
 
 
 @dataclass(frozen=True)
@@ -41,7 +69,7 @@ TIME_CHARTS = (
     TimeChart(
         "relapse_rate",
         "relapse_rate",
-        "Annual relapse into poverty among households that had exited",
+        "Relapse into poverty: annual rate among households that had exited",
         "Relapses / exited households, per year",
         percent=True,
         annual=True,
@@ -49,7 +77,7 @@ TIME_CHARTS = (
     TimeChart(
         "poverty_headcount",
         "poverty_headcount",
-        "Poverty headcount (FGT 0)",
+        "Poverty headcount: share of persons below the poverty line",
         "Share of persons below the poverty line",
         percent=True,
     ),
@@ -71,18 +99,48 @@ def caption_text(manifest: dict[str, Any], replications: int) -> str:
     first = scenarios[0]["resolved"] if scenarios else {}
     households = first.get("population", {}).get("households", "?")
     years = first.get("horizon", {}).get("years", "?")
-    return (
+    text = (
         f"Scenarios: {names} | {replications} replications | seed {manifest.get('root_seed', '?')} | "
         f"{households:,} households, {years} years | agrifin {manifest.get('agrifin', '')}"
     )
+    return "\n".join(textwrap.wrap(text, width=120))
 
 
-def save_figure(fig: plt.Figure, folder: Path, name: str, dpi: int = 150) -> list[Path]:
+def titled_figure(title: str, height: float, nrows: int = 1, ncols: int = 1, **subplots: Any) -> tuple[plt.Figure, Any]:
+    """An A4-wide figure with its title at the top left (constrained layout)."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=(A4_WIDTH_INCHES, height), layout="constrained", **subplots)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    return fig, axes
+
+
+def legend_on_top(fig: plt.Figure, handles: Sequence[Artist], labels: Sequence[str], ncol: int | None = None) -> None:
+    """The legend in a row (or rows) under the title, outside the axes."""
+    if not handles:
+        return
+    columns = ncol or min(len(labels), 3 if max(len(label) for label in labels) > 22 else 4)
+    fig.legend(handles, labels, loc="outside upper left", ncol=columns, frameon=False, fontsize=8)
+
+
+def add_caption(fig: plt.Figure, caption: str) -> None:
+    """The caption line under everything else (``bbox_inches="tight"`` keeps it in the image)."""
+    fig.text(
+        0.01, -0.06 / fig.get_figheight(), caption, fontsize=7, color=CAPTION_COLOUR, ha="left", va="top", wrap=False
+    )
+
+
+def tidy_axes(ax: plt.Axes, grid: str = "both") -> None:
+    """Light grid, no top or right spine, readable tick labels."""
+    ax.grid(axis=grid, alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=8)
+
+
+def save_figure(fig: plt.Figure, folder: Path, name: str, dpi: int = DEFAULT_DPI) -> list[Path]:
     """Save a figure as PNG and SVG under ``folder`` atomically; return the paths."""
     paths = []
     for fmt in ("png", "svg"):
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+        fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", pad_inches=0.08)
         path = folder / f"{name}.{fmt}"
         write_atomic(path, buffer.getvalue())
         paths.append(path)
@@ -90,34 +148,60 @@ def save_figure(fig: plt.Figure, folder: Path, name: str, dpi: int = 150) -> lis
     return paths
 
 
-def plot_over_time(timeseries: pd.DataFrame, chart: TimeChart, colours: dict[str, str], caption: str) -> plt.Figure:
+def png_bytes(fig: plt.Figure, dpi: int = DEFAULT_DPI) -> bytes:
+    """A figure as PNG bytes (closed afterwards)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.08)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def assessment_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the annual assessments (December of each year; all rows if there is none)."""
+    at = frame[frame["month"] % 12 == 0]
+    return at if not at.empty else frame
+
+
+def band_over_time(
+    ax: plt.Axes, runs: pd.DataFrame, metric: str, colour: str, annual: bool, label: str | None = None
+) -> None:
+    """One scenario's median over replications with its 10–90% band, against years."""
+    if annual:
+        runs = assessment_rows(runs)
+    by_month = runs.groupby("month")[metric]
+    median = by_month.median()
+    years = median.index.to_numpy() / 12.0
+    ax.fill_between(years, by_month.quantile(0.1), by_month.quantile(0.9), color=colour, alpha=0.18, lw=0)
+    ax.plot(years, median, color=colour, lw=1.8, marker="o" if annual else None, ms=3.5, label=label)
+
+
+def plot_over_time(
+    timeseries: pd.DataFrame, chart: TimeChart, colours: dict[str, str], caption: str, lang: str = "en"
+) -> plt.Figure:
     """Median over replications with a 10-90% band, one colour per scenario."""
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_INCHES, 3.6))
+    fig, ax = titled_figure(tr(chart.title, lang), 3.9)
     for name, runs in timeseries.groupby("scenario", sort=False):
-        if chart.annual:
-            runs = runs[runs["month"] % 12 == 0]
-        by_month = runs.groupby("month")[chart.metric]
-        years = by_month.median().index.to_numpy() / 12.0
-        colour = colours[name]
-        ax.fill_between(years, by_month.quantile(0.1), by_month.quantile(0.9), color=colour, alpha=0.2, lw=0)
-        ax.plot(
-            years,
-            by_month.median(),
-            color=colour,
-            lw=1.8,
-            marker="o" if chart.annual else None,
-            ms=3,
-            label=f"{name} (median, 10-90% band)",
-        )
-    ax.set_title(chart.title, fontsize=11, loc="left")
-    ax.set_xlabel("Year (annual assessment)" if chart.annual else "Years since start")
-    ax.set_ylabel(chart.ylabel)
+        band_over_time(ax, runs, chart.metric, colours[name], chart.annual, label=str(name))
+    ax.set_xlabel(tr("Year (annual assessment)" if chart.annual else "Years since start", lang), fontsize=9)
+    ax.set_ylabel(tr(chart.ylabel, lang), fontsize=9)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1) if chart.percent else StrMethodFormatter("{x:,.0f}"))
-    ax.grid(alpha=0.3)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=8)
-    fig.text(0.0, -0.02, caption, fontsize=7, color="#444444", ha="left", va="top")
+    if chart.annual:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0 if chart.percent else None)
+    tidy_axes(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    band = f" ({tr('median, 10–90% band', lang)})"
+    legend_on_top(fig, handles, [label + (band if i == 0 else "") for i, label in enumerate(labels)])
+    add_caption(fig, caption)
     return fig
+
+
+def time_chart(data: ResultsData, chart: TimeChart, lang: str = "en") -> list[tuple[str, plt.Figure]]:
+    """One of :data:`TIME_CHARTS` drawn from a results folder."""
+    timeseries = data.need("timeseries", ("scenario", "replicate", "month", chart.metric))
+    colours = {**data.colours, **scenario_colours(list(dict.fromkeys(timeseries["scenario"])))}
+    colours.update(data.colours)
+    return [(chart.name, plot_over_time(timeseries, chart, colours, data.caption(lang), lang))]
 
 
 def draw_standard_charts(folder: Path, timeseries: pd.DataFrame, manifest: dict[str, Any]) -> list[Path]:
@@ -129,5 +213,6 @@ def draw_standard_charts(folder: Path, timeseries: pd.DataFrame, manifest: dict[
     caption = caption_text(manifest, replications)
     paths: list[Path] = []
     for chart in TIME_CHARTS:
-        paths += save_figure(plot_over_time(timeseries, chart, colours, caption), figures, chart.name)
+        if chart.metric in timeseries.columns and np.isfinite(timeseries[chart.metric]).any():
+            paths += save_figure(plot_over_time(timeseries, chart, colours, caption), figures, chart.name)
     return paths

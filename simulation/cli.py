@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from simulation.cli_dashboard import dashboard
 from simulation.cli_experiments import compare, sensitivity, sweep
 from simulation.cli_runs import (
     Plan,
@@ -50,6 +51,7 @@ def run(scenario: Path, **options: Any) -> None:
 cli.add_command(compare)
 cli.add_command(sweep)
 cli.add_command(sensitivity)
+cli.add_command(dashboard)
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Regua
 from agents.households import HOUSEHOLDS, Assessment
 from agents.insurer import INSURER, Insurer
 from agents.population import GROUP_EX_POOR, synthesize_households
+from simulation.breakdown import breakdown, income_sample
 from simulation.credit import CreditMarket
 from simulation.differentiation import Differentiation
 from simulation.insurance import InsuranceMarket
@@ -58,6 +59,8 @@ class ValueChainModel(mesa.Model):
         self.warning = (0.0, 0.0)  # share of relapses flagged beforehand, mean months of warning
         self.enrol_dibao()
         self.records: list[dict[str, float]] = []
+        self.group_records: list[dict[str, float]] = []
+        self.income_snapshots: list[pd.DataFrame] = []
         self.running = True
         self.spin_up()
 
@@ -121,6 +124,7 @@ class ValueChainModel(mesa.Model):
             self.step()
         hh = self.households
         hh.start_poverty_history(self.params.poverty.line, hh.group == GROUP_EX_POOR)
+        self.income_snapshots.append(income_sample(self, "start"))
         self.assessment = None
 
     # ------------------------------------------------------------------ the month
@@ -226,6 +230,7 @@ class ValueChainModel(mesa.Model):
         imbalance = self.ledger.close_month()
         if self.month >= 1:
             self.records.append(self.measure(imbalance))
+            self.group_records.extend(breakdown(self))
 
     # ------------------------------------------------------------------ outcomes
     def relapse_by(self) -> tuple[np.ndarray, np.ndarray, int]:
@@ -299,8 +304,17 @@ class ValueChainModel(mesa.Model):
         """One row per month simulated so far, one column per metric."""
         return pd.DataFrame.from_records(self.records)
 
+    def by_group(self) -> pd.DataFrame:
+        """One row per month and category (region or household group): counts and rates."""
+        return pd.DataFrame.from_records(self.group_records)
+
+    def income_distribution(self) -> pd.DataFrame:
+        """Per-capita income of a sample of households at the start and (after the run) the end."""
+        return pd.concat(self.income_snapshots, ignore_index=True)
+
     def run_to_end(self) -> pd.DataFrame:
         """Step through the whole horizon and return the monthly outcomes."""
         while self.running:
             self.step()
+        self.income_snapshots.append(income_sample(self, "end"))
         return self.timeseries()

@@ -253,6 +253,8 @@ class ResultsFolder:
         """Store one finished run: its series and summary at once, its status in the log."""
         stem = self.part_name(output.scenario, output.replicate, output.point)
         if output.status == "ok":
+            for name, table in output.tables.items():
+                write_atomic(self.path / "runs" / f"{stem}.{name}.parquet", parquet_bytes(table))
             write_atomic(self.path / "runs" / f"{stem}.parquet", parquet_bytes(output.timeseries))
             write_atomic(self.path / "runs" / f"{stem}.json", json.dumps(output.summary))
         entry = {
@@ -315,13 +317,43 @@ class ResultsFolder:
         """
         if result is not None:
             write_atomic(self.path / "timeseries.parquet", parquet_bytes(result.timeseries))
+            for name, table in result.tables.items():
+                write_atomic(self.path / f"{name}.parquet", parquet_bytes(table))
             summary = result.summary
         else:
             summary = self._consolidate(specs or [])
+            for name in RUN_TABLES:
+                self._stream_parts(specs or [], f".{name}", self.path / f"{name}.parquet")
         write_atomic(self.path / "summary.parquet", parquet_bytes(summary))
         write_atomic(self.path / "summary.csv", summary.to_csv(index=False))
         self.write_manifest(finished=True)
         return summary
+
+    def _stream_parts(self, specs: list[RunSpec], suffix: str, target: Path) -> None:
+        """Stream the finished runs' parts ``runs/<stem><suffix>.parquet`` into one file, one part at a time."""
+        order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
+        ordered = sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=self.path)
+        os.close(fd)
+        writer: pq.ParquetWriter | None = None
+        try:
+            for spec in ordered:
+                part = (
+                    self.path
+                    / "runs"
+                    / f"{self.part_name(spec.scenario.name, spec.replicate, spec.point)}{suffix}.parquet"
+                )
+                if not (self.is_finished(spec) and part.exists()):
+                    continue
+                table = pq.read_table(part)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+            if writer is not None:
+                writer.close()
+                os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def _consolidate(self, specs: list[RunSpec]) -> pd.DataFrame:
         order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
@@ -359,6 +391,9 @@ class ResultsFolder:
             for offset, column in enumerate(values.columns):
                 summary.insert(position + offset, column, values[column].to_numpy())
         return summary
+
+
+RUN_TABLES = ("by_group", "income_distribution")
 
 
 def read_results(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

@@ -77,11 +77,21 @@ class RunOutput:
     error: str | None = None
     point: int | None = None
     worker: str = ""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # by_group, income_distribution
 
     @property
     def label(self) -> str:
         """Same as :attr:`RunSpec.label`."""
         return run_label(self.scenario, self.replicate, self.point)
+
+
+def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+    """A per-run table with the run's key columns in front (scenario, [point], replicate)."""
+    table.insert(0, "replicate", spec.replicate)
+    if spec.point is not None:
+        table.insert(0, "point", spec.point)
+    table.insert(0, "scenario", spec.scenario.name)
+    return table
 
 
 def simulate(spec: RunSpec) -> RunOutput:
@@ -97,9 +107,24 @@ def simulate(spec: RunSpec) -> RunOutput:
         if spec.point is not None:
             series.insert(0, "point", spec.point)
         series.insert(0, "scenario", spec.scenario.name)
+        tables = {
+            name: keyed(table, spec)
+            for name, table in (("by_group", model.by_group()), ("income_distribution", model.income_distribution()))
+        }
         seconds = time.time() - started
         return RunOutput(
-            spec.scenario.name, spec.replicate, spec.seed, "ok", seconds, started, series, row, None, spec.point, worker
+            spec.scenario.name,
+            spec.replicate,
+            spec.seed,
+            "ok",
+            seconds,
+            started,
+            series,
+            row,
+            None,
+            spec.point,
+            worker,
+            tables,
         )
     except Exception as err:  # a failed run is recorded, never fatal to the batch
         message = f"{type(err).__name__}: {err}"
@@ -259,6 +284,12 @@ class RunResult:
     timeseries: pd.DataFrame
     summary: pd.DataFrame
     runs: list[RunOutput] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def by_group(self) -> pd.DataFrame:
+        """One row per (scenario, replicate, month, dimension, group): counts and rates by region and group."""
+        return self.tables.get("by_group", pd.DataFrame())
 
     @property
     def failed(self) -> list[RunOutput]:
@@ -275,10 +306,15 @@ def collect(outputs: Iterable[RunOutput]) -> RunResult:
     if ok:
         timeseries = pd.concat([o.timeseries for o in ok], ignore_index=True)
         summary = pd.DataFrame([{"scenario": o.scenario, "replicate": o.replicate, **o.summary} for o in ok])
+        names = dict.fromkeys(name for o in ok for name in o.tables)
+        tables = {
+            name: pd.concat([o.tables[name] for o in ok if name in o.tables], ignore_index=True) for name in names
+        }
     else:
         timeseries = pd.DataFrame(columns=list(KEY_COLUMNS))
         summary = pd.DataFrame(columns=["scenario", "replicate"])
-    return RunResult(timeseries, summary, outputs)
+        tables = {}
+    return RunResult(timeseries, summary, outputs, tables)
 
 
 def run(

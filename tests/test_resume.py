@@ -30,7 +30,10 @@ def sweep_command(county: Path, out: Path, *extra: str) -> list[str]:
 
 
 def parts(out: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")} if (out / "runs").exists() else {}
+    """Each finished run's main part (its extra tables, ``<stem>.<table>.parquet``, are written just before it)."""
+    if not (out / "runs").exists():
+        return {}
+    return {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet") if p.name.count(".") == 1}
 
 
 def kill_after(command: list[str], out: Path, finished: int) -> int:

@@ -1,0 +1,216 @@
+"""The words on charts in English and Chinese, and the CJK font Chinese labels need.
+
+Chart code writes its labels in English through :func:`tr`; with ``lang="zh"`` each label
+is looked up in :data:`ZH` (falling back to the English text, recorded in :data:`MISSING`
+so a test can insist that every label is translated). Scenario names, parameter keys and
+metric identifiers stay as they are: they are the names used in files and commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import matplotlib
+from matplotlib import font_manager
+
+LANGUAGES = ("en", "zh")
+CJK_PACKAGE = "fonts-noto-cjk"
+# families that cover simplified Chinese, best first
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Droid Sans Fallback",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+)
+CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehan", "wqy", "uming", "ukai", "droidsansfallback", "simhei")
+MISSING: set[str] = set()
+
+
+def tr(text: str, lang: str = "en") -> str:
+    """``text`` in ``lang`` (English text is the key; untranslated text is kept and recorded)."""
+    if lang == "en":
+        return text
+    found = ZH.get(text)
+    if found is None:
+        MISSING.add(text)
+        return text
+    return found
+
+
+def find_cjk_font() -> str | None:
+    """The family name of an installed font with Chinese glyphs, or None.
+
+    Looks in matplotlib's font list first, then among the system's font files (fonts
+    installed after matplotlib built its cache are added to it).
+    """
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    for path in font_manager.findSystemFonts():
+        if any(hint in Path(path).name.lower() for hint in CJK_FILE_HINTS):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in known), None)
+
+
+class MissingFontError(RuntimeError):
+    """Chinese labels were asked for and no CJK font is installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"--lang zh: no font with Chinese glyphs was found (looked for Noto Sans CJK, Source Han Sans, "
+            f"WenQuanYi and others); install one, e.g. on Debian/Ubuntu `apt-get install {CJK_PACKAGE}`, and retry"
+        )
+
+
+@contextlib.contextmanager
+def chart_fonts(lang: str) -> Iterator[None]:
+    """Fonts for drawing and saving charts in ``lang`` (Chinese falls back glyph by glyph to a CJK font).
+
+    Raises:
+        MissingFontError: ``lang`` is ``zh`` and no CJK font is installed.
+    """
+    settings = {"svg.fonttype": "path", "pdf.fonttype": 42}
+    if lang == "zh":
+        family = find_cjk_font()
+        if family is None:
+            raise MissingFontError()
+        settings.update({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans", family]})
+    with matplotlib.rc_context(settings):
+        yield
+
+
+# Chinese labels, keyed by the English text on the charts.
+ZH: dict[str, str] = {
+    # captions
+    "Scenarios": "情景",
+    "replications": "次重复",
+    "seed": "随机种子",
+    "households": "户",
+    "years": "年",
+    "design": "设计",
+    "points": "个设计点",
+    # time charts
+    "Relapse into poverty: annual rate among households that had exited": "返贫：已脱贫户的年度返贫率",
+    "Relapses / exited households, per year": "返贫户 / 已脱贫户（每年）",
+    "Poverty headcount: share of persons below the poverty line": "贫困发生率：收入低于贫困线的人口比例",
+    "Share of persons below the poverty line": "低于贫困线的人口比例",
+    "Mean per-capita net income (rolling 12 months)": "人均纯收入均值（滚动 12 个月）",
+    "Yuan per person per year": "元/人/年",
+    "Year (annual assessment)": "年份（年度核查）",
+    "Years since start": "自起始以来的年数",
+    "median, 10–90% band": "中位数，10–90% 区间",
+    # effects
+    "Effects against {baseline}: paired differences with 95% intervals": "相对于 {baseline} 的效果：配对差值及 95% 置信区间",
+    "Effect on {metric} against {baseline} (policy − baseline)": "对 {metric} 的效果，相对于 {baseline}（政策 − 基准）",
+    "Difference in {metric} (percentage points)": "{metric} 差值（百分点）",
+    "Difference in {metric}": "{metric} 差值",
+    "percentage points": "百分点",
+    "paired 95% CI (common random numbers)": "配对 95% 置信区间（共同随机数）",
+    "unpaired (Welch) 95% CI": "非配对（Welch）95% 置信区间",
+    "policy − baseline; point: mean paired difference, line: 95% CI": "政策 − 基准；点：配对差值均值，线：95% 置信区间",
+    # credit losses
+    "Who bears credit losses: written-off loans by party": "信贷损失由谁承担：各方承担的核销损失",
+    "{unit}, whole run, mean over replications": "{unit}，全期合计，各次重复的均值",
+    "bank": "银行",
+    "guarantor": "担保机构",
+    "re-guarantor": "再担保机构",
+    "government": "地方政府",
+    "county risk compensation fund": "县风险补偿金",
+    "insurer (claims net of premiums)": "保险公司（赔付减保费）",
+    "No credit losses in any scenario": "各情景均无信贷损失",
+    "total": "合计",
+    # fiscal
+    "Fiscal cost by budget line": "按预算科目的财政支出",
+    "Total, whole run": "全期合计",
+    "Change against {baseline}": "相对于 {baseline} 的变化",
+    "net change": "净变化",
+    "other lines": "其他科目",
+    "basic transfers": "基本转移支付",
+    "dibao (minimum living guarantee)": "低保",
+    "interest subsidy": "贴息",
+    "risk fund replenishment": "风险补偿金补充",
+    "risk sharing": "风险分担",
+    "guarantor fallback": "担保机构兜底",
+    "guarantee fee subsidy": "担保费补贴",
+    "premium subsidy": "保费补贴",
+    "anti-poverty premiums": "防贫保保费",
+    "insurance backstop": "保险兜底",
+    "assistance": "帮扶救助",
+    "job placement": "就业帮扶",
+    "monitoring operations": "监测运行",
+    "Extra fiscal cost per relapse averted, against {baseline}": "每避免一户返贫的新增财政支出（相对于 {baseline}）",
+    "Extra fiscal cost per relapse averted ({unit}); line: 95% CI": "每避免一户返贫的新增财政支出（{unit}）；线：95% 置信区间",
+    "n/a: averts no relapses on average": "不适用：平均未避免返贫",
+    "relapses averted: {n}": "避免返贫：{n} 户",
+    # groups
+    "Relapse into poverty by region and household group": "分区域、分农户类型的返贫率",
+    "Region": "区域",
+    "Household group": "农户类型",
+    "plain": "平原",
+    "hill": "丘陵",
+    "mountain": "山区",
+    "ex_poor": "脱贫户",
+    "fringe": "边缘易致贫户",
+    "general": "一般农户",
+    "Annual relapse rate (relapses / exited households)": "年度返贫率（返贫户 / 已脱贫户）",
+    "Year": "年份",
+    "no household had exited poverty": "无已脱贫户",
+    # income distribution
+    "Per-capita income distribution at the start and end": "期初与期末人均收入分布",
+    "Start": "期初",
+    "End (year {years})": "期末（第 {years} 年）",
+    "Per-capita net income (yuan per person per year)": "人均纯收入（元/人/年）",
+    "Share of persons per 500-yuan bin": "每 500 元区间的人口比例",
+    "poverty line {value:,.0f}": "贫困线 {value:,.0f}",
+    "monitoring line {value:,.0f}": "监测线 {value:,.0f}",
+    "{below:.1%} below the line": "{below:.1%} 低于贫困线",
+    "x axis cut at the 0.5th and 97th percentiles": "横轴截取第 0.5 至第 97 百分位",
+    # sweep and sensitivity
+    "{metric} across {x} and {y}": "{metric} 随 {x} 与 {y} 的变化",
+    "{metric}, mean over replicates": "{metric}，各次重复的均值",
+    "Which parameters drive {outcome}: {what}": "哪些参数驱动 {outcome}：{what}",
+    "Sobol indices": "Sobol 指数",
+    "Morris elementary effects": "Morris 基本效应",
+    "Index ({unit}); bars: 95% CI": "指数（{unit}）；误差线：95% 置信区间",
+    "share of output variance": "输出方差的份额",
+    "{metric} per unit range": "{metric}，每单位范围",
+    "first-order S1": "一阶指数 S1",
+    "total-order ST": "总效应指数 ST",
+    "μ* (mean |elementary effect|)": "μ*（基本效应绝对值均值）",
+    "σ (interactions, non-linearity)": "σ（交互作用与非线性）",
+    # units and metrics
+    "yuan": "元",
+    "thousand yuan": "千元",
+    "million yuan": "百万元",
+    "households": "户",
+    "relapse rate": "返贫率",
+    "relapses (households, whole run)": "返贫户数（全期）",
+    "relapses averted (households, whole run)": "避免返贫户数（全期）",
+    "poverty headcount": "贫困发生率",
+    "below monitoring line": "低于监测线的人口比例",
+    "mean income per capita (yuan/yr)": "人均收入均值（元/年）",
+    "Gini index": "基尼系数",
+    "fiscal cost (million yuan, whole run)": "财政支出（百万元，全期）",
+    "credit coverage (eligible households)": "信贷覆盖率（符合条件农户）",
+    "NPL ratio": "不良贷款率",
+}

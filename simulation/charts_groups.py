@@ -1,0 +1,128 @@
+"""Charts of who is affected: relapse by region and household group, and the income distribution.
+
+They read ``by_group.parquet`` (one row per scenario, replicate, month, dimension
+``region``/``household_group`` and group) and ``income_distribution.parquet`` (a sample of
+households per run at the ``start`` and ``end``: ``income_pc``, ``persons``); a folder
+without them gets :class:`~simulation.chart_data.ChartUnavailable`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+
+from simulation.chart_data import ChartUnavailable, ResultsData
+from simulation.chart_text import tr
+from simulation.charts import add_caption, assessment_rows, band_over_time, legend_on_top, tidy_axes, titled_figure
+from simulation.schema_base import GROUPS, REGIONS
+
+Drawn = list[tuple[str, plt.Figure]]
+DIMENSIONS = (("region", "Region", REGIONS), ("household_group", "Household group", GROUPS))
+INCOME_BIN = 500.0  # yuan per person per year
+
+
+def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
+    """Small multiples: the annual relapse rate over time in each region and household group."""
+    table = data.need("by_group", ("scenario", "replicate", "month", "dimension", "group", "relapse_rate"))
+    table = assessment_rows(table)
+    panels = []
+    for dimension, heading, known in DIMENSIONS:
+        found = list(dict.fromkeys(table.loc[table["dimension"] == dimension, "group"]))
+        groups = [g for g in known if g in found] + [g for g in found if g not in known]
+        panels.append((dimension, heading, groups))
+    columns = max(len(groups) for _, _, groups in panels)
+    if columns == 0:
+        raise ChartUnavailable("by_group.parquet has no region or household_group rows")
+    fig, axes = titled_figure(
+        tr("Relapse into poverty by region and household group", lang),
+        1.6 + 2.0 * len(panels),
+        len(panels),
+        columns,
+        squeeze=False,
+        sharey=True,
+        sharex=True,
+    )
+    names = [n for n in data.scenario_names if n in set(table["scenario"])]
+    for row, (dimension, heading, groups) in enumerate(panels):
+        for col in range(columns):
+            ax = axes[row, col]
+            if col >= len(groups):
+                ax.set_visible(False)
+                continue
+            rows = table[(table["dimension"] == dimension) & (table["group"] == groups[col])]
+            for name in names:
+                runs = rows[rows["scenario"] == name]
+                if not runs.empty:
+                    band_over_time(ax, runs, "relapse_rate", data.colours[name], annual=True, label=name)
+            if "exited" in rows.columns and not (rows["exited"] > 0).any():
+                ax.text(0.5, 0.5, tr("no household had exited poverty", lang), transform=ax.transAxes,
+                        ha="center", va="center", fontsize=7, color="#666666")  # fmt: skip
+            ax.set_title(f"{tr(heading, lang)}: {tr(groups[col], lang)}", fontsize=9, loc="left")
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylim(bottom=0)
+            tidy_axes(ax)
+            if row == len(panels) - 1 or col >= len(panels[row + 1][2]):
+                ax.set_xlabel(tr("Year", lang), fontsize=8)
+    fig.supylabel(tr("Annual relapse rate (relapses / exited households)", lang), fontsize=9)
+    handles = [plt.Line2D([], [], color=data.colours[n], marker="o", lw=1.8, ms=3.5) for n in names]
+    labels = [n + (f" ({tr('median, 10–90% band', lang)})" if i == 0 else "") for i, n in enumerate(names)]
+    legend_on_top(fig, handles, labels)
+    add_caption(fig, data.caption(lang))
+    return [("relapse_by_group", fig)]
+
+
+def income_distribution(data: ResultsData, lang: str = "en") -> Drawn:
+    """Per-capita income of persons at the start and at the end, with the poverty and monitoring lines."""
+    sample = data.need("income_distribution", ("scenario", "when", "income_pc", "persons"))
+    poverty = data.resolved().get("poverty", {})
+    line = float(poverty.get("line", 4000.0))
+    monitoring = line * float(poverty.get("monitoring_multiple", 1.5))
+    years = data.resolved().get("horizon", {}).get("years", "?")
+    incomes = sample["income_pc"].to_numpy(dtype=float)
+    top = float(np.quantile(incomes, 0.97)) if incomes.size else line * 5
+    low = min(0.0, float(np.quantile(incomes, 0.005))) if incomes.size else 0.0
+    edges = np.arange(np.floor(low / INCOME_BIN) * INCOME_BIN, top + INCOME_BIN, INCOME_BIN)
+    whens = [w for w in ("start", "end") if w in set(sample["when"])]
+    if not whens:
+        raise ChartUnavailable("income_distribution.parquet has no 'start' or 'end' rows")
+    fig, axes = titled_figure(
+        tr("Per-capita income distribution at the start and end", lang), 5.2, len(whens), 1, squeeze=False,
+        sharex=True, sharey=True,
+    )  # fmt: skip
+    names = [n for n in data.scenario_names if n in set(sample["scenario"])]
+    for ax, when in zip(axes[:, 0], whens, strict=True):
+        part = sample[sample["when"] == when]
+        for name in names:
+            runs = part[part["scenario"] == name]
+            shares = _person_shares(runs, edges)
+            below = float(runs.loc[runs["income_pc"] < line, "persons"].sum() / max(runs["persons"].sum(), 1e-12))
+            label = f"{name}: {tr('{below:.1%} below the line', lang).format(below=below)}"
+            ax.stairs(shares, edges, color=data.colours[name], lw=1.5, label=label)
+        ax.axvline(line, color="#222222", ls="--", lw=1.0)
+        ax.axvline(monitoring, color="#222222", ls=":", lw=1.0)
+        ax.text(line, 1.0, " " + tr("poverty line {value:,.0f}", lang).format(value=line),
+                transform=ax.get_xaxis_transform(), fontsize=7, va="top", ha="left")  # fmt: skip
+        ax.text(monitoring, 0.88, " " + tr("monitoring line {value:,.0f}", lang).format(value=monitoring),
+                transform=ax.get_xaxis_transform(), fontsize=7, va="top", ha="left")  # fmt: skip
+        title = tr("Start", lang) if when == "start" else tr("End (year {years})", lang).format(years=years)
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        ax.set_xlim(edges[0], edges[-1])
+        tidy_axes(ax)
+        ax.legend(frameon=False, fontsize=7, loc="upper right")
+    axes[-1, 0].set_xlabel(tr("Per-capita net income (yuan per person per year)", lang), fontsize=9)
+    fig.supylabel(tr("Share of persons per 500-yuan bin", lang), fontsize=9)
+    add_caption(fig, data.caption(lang, tr("x axis cut at the 0.5th and 97th percentiles", lang)))
+    return [("income_distribution", fig)]
+
+
+def _person_shares(runs: pd.DataFrame, edges: np.ndarray) -> np.ndarray:
+    """Share of all persons (pooled over replicates) in each income bin; tails beyond the axis are not drawn."""
+    persons = runs["persons"].to_numpy(dtype=float)
+    counts, _ = np.histogram(runs["income_pc"].to_numpy(dtype=float), bins=edges, weights=persons)
+    total = persons.sum()
+    return counts / total if total > 0 else counts

@@ -1,0 +1,131 @@
+"""Monitoring: detection against the truth, responses through the ledger, differentiation, by-group tables."""
+
+import numpy as np
+import pytest
+
+from simulation.model import ValueChainModel
+from simulation.runner import run
+from simulation.scenario import ScenarioError, scenario_from_dict
+
+
+def monitored_county(households=1500, years=2, **sections):
+    data = {
+        "name": "mon",
+        "description": "monitoring test",
+        "population": {"households": households},
+        "horizon": {"years": years},
+        "monitoring": {"enabled": True},
+    }
+    for key, value in sections.items():
+        data.setdefault(key, {}).update(value)
+    return scenario_from_dict(data)
+
+
+def test_with_recall_zero_no_true_risk_is_flagged():
+    sc = monitored_county(monitoring={"enabled": True, "recall": 0.0, "false_positive_rate": 0.05})
+    model = ValueChainModel(sc, seed=1)
+    system = model.monitoring
+    for _ in range(12):
+        model.step()
+        draw = np.random.default_rng(model.month).random(model.households.n)
+        flags = system.detect(model.weather.loss, draw)
+        assert not (flags & system.at_risk).any()
+        assert flags.any()  # false alarms only
+
+
+def test_with_recall_and_false_alarms_zero_nobody_is_flagged():
+    sc = monitored_county(monitoring={"enabled": True, "recall": 0.0, "false_positive_rate": 0.0})
+    series = ValueChainModel(sc, seed=1).run_to_end()
+    assert (series["flagged_households"] == 0).all()
+    assert (series["assistance_paid"] == 0).all()
+
+
+def test_with_perfect_detection_precision_and_recall_are_one():
+    sc = monitored_county(
+        monitoring={"enabled": True, "recall": 1.0, "false_positive_rate": 0.0, "detection_lag_months": 0}
+    )
+    series = ValueChainModel(sc, seed=2).run_to_end()
+    assert np.allclose(series["monitoring_precision"], 1.0)
+    assert np.allclose(series["monitoring_recall"], 1.0)
+
+
+def test_region_override_changes_that_region_only():
+    sc = monitored_county(
+        monitoring={"enabled": True, "recall": 0.0, "false_positive_rate": 0.0},
+        regions={"mountain": {"monitoring": {"recall": 1.0}}},
+    )
+    model = ValueChainModel(sc, seed=3)
+    model.run_for(12)
+    flagged_regions = set(np.unique(model.households.region[model.monitoring.monitored]))
+    assert flagged_regions == {2}  # mountain
+    recall = model.differentiation.values("monitoring.recall")
+    assert (recall[model.households.region == 2] == 1.0).all()
+    assert (recall[model.households.region != 2] == 0.0).all()
+
+
+def test_group_override_wins_over_region_override():
+    sc = monitored_county(
+        regions={"mountain": {"monitoring": {"recall": 0.9}}}, groups={"ex_poor": {"monitoring": {"recall": 0.2}}}
+    )
+    model = ValueChainModel(sc, seed=3)
+    recall = model.differentiation.values("monitoring.recall")
+    hh = model.households
+    assert (recall[(hh.region == 2) & (hh.group == 0)] == 0.2).all()
+    assert (recall[(hh.region == 2) & (hh.group != 0)] == 0.9).all()
+    assert (recall[(hh.region != 2) & (hh.group != 0)] == sc.monitoring.recall).all()
+
+
+def test_assistance_is_paid_by_government_through_the_ledger():
+    model = ValueChainModel(monitored_county(horizon={"years": 2, "spin_up_years": 0}), seed=4)
+    series = model.run_to_end()
+    assert series["assistance_paid"].sum() > 0
+    assert series["assistance_paid"].sum() == pytest.approx(series["fiscal_assistance"].sum())
+    flows = model.ledger.totals
+    assert flows[("assistance", "government", "households")] == pytest.approx(series["fiscal_assistance"].sum())
+    assert series["ledger_imbalance"].abs().max() < 1e-3
+
+
+def test_monitoring_lowers_relapse_against_the_same_luck():
+    on = ValueChainModel(monitored_county(households=2000, years=3), seed=5).run_to_end()
+    off_scenario = monitored_county(households=2000, years=3, monitoring={"enabled": False})
+    off = ValueChainModel(off_scenario, seed=5).run_to_end()
+    assert on["relapse_count"].sum() < off["relapse_count"].sum()
+
+
+def test_caught_diversion_is_counselled_into_investment():
+    base = {"credit": {"demand": {"opportunity_rate": 0.2, "diversion_probability": 1.0}}}
+    watched = monitored_county(
+        **base, monitoring={"enabled": True, "loan_use": {"monitored": True, "detection_rate": 1.0}}
+    )
+    series = ValueChainModel(watched, seed=6).run_to_end()
+    assert series["loans_diverted"].sum() > 0
+    assert series["diversions_caught"].sum() == series["loans_diverted"].sum()
+
+
+@pytest.mark.parametrize(
+    ("sections", "named"),
+    [
+        ({"regions": {"moon": {}}}, "regions"),
+        ({"regions": {"hill": {"monitoring": {"recall": 1.5}}}}, "regions.hill.monitoring.recall"),
+        ({"groups": {"ex_poor": {"health": {"cost_mean": 5}}}}, "groups.ex_poor.health.cost_mean"),
+        ({"monitoring": {"loan_use": {"response": "shout"}}}, "monitoring.loan_use"),
+    ],
+)
+def test_bad_differentiation_names_the_key(sections, named):
+    with pytest.raises(ScenarioError) as err:
+        monitored_county(**sections)
+    assert named in str(err.value) and "\n" not in str(err.value)
+
+
+def test_by_group_rows_sum_back_to_county_totals():
+    res = run(monitored_county(households=1200, years=2), replications=1, seed=7, workers=1)
+    by_group, series = res.by_group, res.timeseries
+    assert set(by_group["dimension"]) == {"region", "household_group"}
+    for dimension, rows in by_group.groupby("dimension"):
+        totals = rows.groupby("month")[["households", "relapses", "poor_persons", "persons", "loans_outstanding"]].sum()
+        assert (totals["households"] == 1200).all(), dimension
+        assessed = series.set_index("month")
+        december = totals.index[totals.index % 12 == 0]
+        np.testing.assert_allclose(totals.loc[december, "relapses"], assessed.loc[december, "relapse_count"])
+        np.testing.assert_allclose(totals["poor_persons"] / totals["persons"], assessed["poverty_headcount"])
+        np.testing.assert_allclose(totals["loans_outstanding"], assessed["loans_outstanding"])
