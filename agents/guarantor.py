@@ -36,7 +36,6 @@ class Guarantor(mesa.Agent):
         self.outstanding = 0.0
         self.insolvent = False
         self.claims_paid = 0.0
-        self.claims_month = 0.0
         self.refused_month = 0
 
     @property
@@ -56,8 +55,12 @@ class Guarantor(mesa.Agent):
         return max(self.terms.leverage_cap * self.equity - self.outstanding, 0.0)
 
     def set_aside_reserve(self) -> None:
-        """Monthly compensation reserve on outstanding liability (an earmark of cash, no flow)."""
-        self.reserve = min(self.reserve + self.terms.reserve_rate / 12.0 * self.outstanding, max(self.cash, 0.0))
+        """Keep a compensation reserve of ``reserve_rate`` x outstanding liability (an earmark of cash, no flow).
+
+        The reserve follows the liability: it grows as guarantees are written and is
+        released as they run off.
+        """
+        self.reserve = min(self.terms.reserve_rate * self.outstanding, max(self.cash, 0.0))
 
     def pay_claim(self, bank_sector: str, amount: float) -> float:
         """Pay a bank its share of a loss; returns what it could not pay (it is insolvent then)."""
@@ -67,7 +70,6 @@ class Guarantor(mesa.Agent):
         self.ledger.pay("guarantee_claims", GUARANTOR, bank_sector, paid)
         self.reserve = max(self.reserve - paid, 0.0)
         self.claims_paid += paid
-        self.claims_month += paid
         if self.equity <= 0 or paid < amount:
             self.insolvent = True
         return amount - paid
@@ -84,14 +86,12 @@ class Reguarantor(mesa.Agent):
         self.ledger = ledger
         self.cash = terms.capital
         self.claims_paid = 0.0
-        self.claims_month = 0.0
 
     def pay_claim(self, bank_sector: str, amount: float) -> float:
         """Pay a bank its share of a loss; returns what it could not pay."""
         paid = min(max(amount, 0.0), max(self.cash, 0.0))
         self.ledger.pay("reguarantee_claims", REGUARANTOR, bank_sector, paid)
         self.claims_paid += paid
-        self.claims_month += paid
         return max(amount, 0.0) - paid
 
 
@@ -106,7 +106,6 @@ class RiskFund(mesa.Agent):
         self.ledger = ledger
         self.cash = terms.size if terms.enabled else 0.0
         self.backed = 0.0  # principal of live loans it backs, set by the credit market
-        self.paid_month = 0.0
 
     def room(self) -> float:
         """New loans the fund can back (its balance times the multiple, less what it backs)."""
@@ -118,5 +117,4 @@ class RiskFund(mesa.Agent):
         """Pay the covered share of a backed loan's loss while the balance lasts; return what was paid."""
         paid = min(self.terms.coverage_share * max(loss, 0.0), max(self.cash, 0.0))
         self.ledger.pay("risk_compensation", RISK_FUND, bank_sector, paid)
-        self.paid_month += paid
         return paid

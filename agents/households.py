@@ -55,6 +55,7 @@ class Households:
         self.crop = np.zeros(n, np.int8)
         self.productivity = np.ones(n, np.float64)
         self.farms_own_land = np.ones(n, bool)
+        self.enterprise_job = np.zeros(n, bool)  # one member works for the leading enterprise
         self.digital = np.zeros(n, bool)
         # money and productive capital
         self.cash = np.zeros(n, np.float64)
@@ -147,24 +148,26 @@ class Households:
         ledger.pay("farm_inputs", HOUSEHOLDS, REST_OF_WORLD, spend, payer_rows=rows)
         self.season_inputs[rows] = spend
 
-    def harvest(self, month_of_year: int, yield_factor: np.ndarray, price: np.ndarray, ledger: Payments) -> None:
-        """At harvest, sell the planted share of land's produce at the crop's price index.
+    def harvest(self, month_of_year: int, yield_factor: np.ndarray, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """At harvest, bring in the planted share of land's produce, valued at the crop's spot price.
 
-        Farm net income is recognised at the sale: revenue less the season's input cost
-        (accrual over the production cycle), so the rolling 12-month income does not swing
-        with the calendar gap between planting and harvest.
+        Farm net income is recognised at the sale (:meth:`receive_sales`): revenue less the
+        season's input cost (accrual over the production cycle), so the rolling 12-month
+        income does not swing with the calendar gap between planting and harvest.
 
         Args:
             month_of_year: 1..12.
             yield_factor: per household, weather and luck (1 = an ordinary season).
             price: price index per crop (order of CROPS).
-            ledger: where the sale is recorded.
+
+        Returns:
+            The harvesting households and the value of their produce at the spot price.
         """
         crops = self.params.farming.crops.in_order()
         harvests_now = np.array([c.harvest_month == month_of_year for c in crops])[self.crop]
-        if not harvests_now.any():
-            return
         rows = np.flatnonzero(harvests_now)
+        if rows.size == 0:
+            return rows, np.zeros(0)
         revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]]
         sales = (
             self.land[rows]
@@ -174,8 +177,6 @@ class Households:
             * yield_factor[rows]
             * price[self.crop[rows]]
         )
-        ledger.pay("produce_sales", REST_OF_WORLD, HOUSEHOLDS, sales, payee_rows=rows)
-        self.farm_month[rows] += sales - self.season_inputs[rows]
         self.harvested_now[rows] = True
         self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor[rows], 0.0)
         self.crop_loss_month[rows] = np.divide(
@@ -184,6 +185,16 @@ class Households:
             out=np.zeros(rows.size),
             where=yield_factor[rows] > 0,
         )
+        return rows, sales
+
+    def receive_sales(self, rows: np.ndarray, proceeds: np.ndarray) -> None:
+        """Book the season's farm net income (proceeds less the season's inputs); the season ends.
+
+        The money itself was paid by the buyer through the ledger (spot market, cooperative
+        or enterprise), possibly net of a deducted loan repayment, which still counts as the
+        household's income.
+        """
+        self.farm_month[rows] += proceeds - self.season_inputs[rows]
         self.planted[rows] = 0.0
         self.season_inputs[rows] = 0.0
 
@@ -232,7 +243,8 @@ class Households:
         labour = self.params.labour
         available = self.workers_available()
         migrants = np.minimum(self.migrants, available) * (self.jobless_months == 0)
-        locals_ = available - np.minimum(self.migrants, available)
+        # a member employed by the leading enterprise is paid by it, not as a casual local worker
+        locals_ = np.maximum(available - np.minimum(self.migrants, available) - self.enterprise_job, 0.0)
         wages = self.productivity * (
             migrants * labour.migrant_wage + locals_ * labour.local_wage * labour.local_work_months / 12.0
         )

@@ -38,6 +38,10 @@ MICROCREDIT, FARM_BUSINESS = 0, 1
 BRANCH, ONLINE = 0, 1
 
 
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else 0.0
+
+
 class CreditMarket:
     """Households, banks, the loan book and the government meet here each month."""
 
@@ -80,7 +84,8 @@ class CreditMarket:
         self.terms = [getattr(self.credit.products, name) for name in PRODUCTS]
         self.month_stats: dict[str, float] = {}
         self.month_disbursed = 0
-        self.interest_received_early = np.zeros(len(banks))  # arrears interest paid by claims this month
+        self.interest_received_early = np.zeros(len(banks))  # interest paid outside servicing this month
+        self.order_financed = np.zeros(households.n, bool)  # set by the value chain: active contracts
 
     # ------------------------------------------------------------------ servicing
     def service(self, month: int) -> None:
@@ -133,18 +138,22 @@ class CreditMarket:
         losses = np.zeros(len(self.banks))
         if rows.size == 0:
             return losses
-        borrower = book.borrower[rows]
         exposure = book.exposure(rows)
+        # recovery from households' assets (cooperatives and enterprises have none left to sell)
+        household = book.borrower_kind[rows] == HOUSEHOLD
+        borrower = np.where(household, book.borrower[rows], 0)
         keep = 1.0 - self.params.assets.distress_sale_discount
         # a borrower with several written-off loans sells assets once for all of them
-        wanted = np.bincount(borrower, weights=self.credit.recovery_share * exposure, minlength=hh.n)
-        sold_value = np.minimum(hh.assets, wanted / max(keep, 1e-9))
-        proceeds = sold_value * keep
-        hh.assets -= sold_value
+        sought = self.credit.recovery_share * exposure * household
+        wanted = np.bincount(borrower, weights=sought, minlength=hh.n)
+        # own productive assets are sold first, then those the loans financed
+        from_own = np.minimum(hh.assets, wanted / max(keep, 1e-9))
+        from_financed = np.minimum(hh.invested, wanted / max(keep, 1e-9) - from_own)
+        proceeds = (from_own + from_financed) * keep
+        hh.assets -= from_own
+        hh.invested -= from_financed
         self.ledger.pay("forced_asset_sales", REST_OF_WORLD, HOUSEHOLDS, proceeds)
-        recovered = (self.credit.recovery_share * exposure) * np.divide(
-            proceeds, wanted, out=np.zeros(hh.n), where=wanted > 0
-        )[borrower]
+        recovered = sought * np.divide(proceeds, wanted, out=np.zeros(hh.n), where=wanted > 0)[borrower]
         residual = exposure - recovered
         guaranteed = book.guaranteed[rows]
         backed = book.backed[rows] & ~guaranteed
@@ -157,7 +166,7 @@ class CreditMarket:
                 backed_loss=float(residual[mine & backed].sum()),
                 other_loss=float(residual[mine & ~guaranteed & ~backed].sum()),
             )
-        hh.blacklisted[borrower] = True
+        hh.blacklisted[borrower[household]] = True
         book.write_off(rows, residual)
         return losses
 
@@ -185,9 +194,34 @@ class CreditMarket:
         mine = np.zeros(self.households.n, bool)
         mine[households] = True
         rows = book.rows_with(ACTIVE, NONPERFORMING)
+        rows = rows[book.borrower_kind[rows] == HOUSEHOLD]
         rows = rows[mine[book.borrower[rows]] & (book.arrears[rows] > 1e-6)]
         book.extend(rows, extra_months, month)
         return int(rows.size)
+
+    def deduct_chain_repayments(self, rows: np.ndarray, proceeds: np.ndarray, payer: str) -> np.ndarray:
+        """The buyer pays contracted farmers' order-financing loans out of their sale proceeds first.
+
+        A deduction never exceeds the proceeds. Returns what is left for each farmer.
+        """
+        book, n = self.book, self.households.n
+        live = book.rows_with(ACTIVE, NONPERFORMING)
+        live = live[book.chain[live] & (book.borrower_kind[live] == HOUSEHOLD)]
+        available = np.zeros(n)
+        available[rows] = proceeds
+        borrower = book.borrower[live]
+        owed = book.balance[live] + book.overdue_interest[live]
+        owed_by_household = np.bincount(borrower, weights=owed, minlength=n)
+        share = np.divide(
+            np.minimum(available, owed_by_household), owed_by_household, out=np.zeros(n), where=owed_by_household > 0
+        )
+        paid = owed * share[borrower]
+        interest = book.prepay(live, paid)
+        for bank in self.banks:
+            mine = book.bank[live] == bank.index
+            self.ledger.pay("chain_deductions", payer, bank.sector, float(paid[mine].sum()))
+            self.interest_received_early[bank.index] += float(interest[mine].sum())
+        return (available - np.bincount(borrower, weights=paid, minlength=n))[rows]
 
     def repay_arrears_from(self, payer: str, available: np.ndarray) -> np.ndarray:
         """Money due to households from ``payer`` (an insurance claim) repays their arrears first.
@@ -213,11 +247,15 @@ class CreditMarket:
         outstanding = float(balance.sum())
         npl = float(balance[book.status[live] == NONPERFORMING].sum())
         eligible = self.microcredit_eligible()
+        of_households = live[book.borrower_kind[live] == HOUSEHOLD]
         borrowers = np.zeros(hh.n, bool)
-        borrowers[book.borrower[live]] = True
+        borrowers[book.borrower[of_households]] = True
         by_product = np.bincount(book.product[live], weights=balance, minlength=len(PRODUCTS))
         farm_borrowers = np.zeros(hh.n, bool)
-        farm_borrowers[book.borrower[live[book.product[live] == FARM_BUSINESS]]] = True
+        farm_borrowers[book.borrower[of_households[book.product[of_households] == FARM_BUSINESS]]] = True
+        chain = book.chain[live]
+        micro = book.product[live] == MICROCREDIT
+        nonperforming = book.status[live] == NONPERFORMING
         disbursed = book.rows_with(ACTIVE)
         return {
             "credit_coverage": float((borrowers & eligible).sum() / max(eligible.sum(), 1)),
@@ -226,6 +264,9 @@ class CreditMarket:
             "loans_outstanding": outstanding,
             **{f"loans_outstanding_{name}": float(by_product[i]) for i, name in enumerate(PRODUCTS)},
             "npl_ratio": npl / outstanding if outstanding > 0 else 0.0,
+            "npl_ratio_microcredit": _share(balance[micro & nonperforming].sum(), balance[micro].sum()),
+            "npl_ratio_chain": _share(balance[chain & nonperforming].sum(), balance[chain].sum()),
+            "chain_loans_outstanding": float(balance[chain].sum()),
             "bank_profit": float(sum(b.profit_month for b in self.banks)),
             "bank_equity": float(sum(b.equity for b in self.banks)),
             "credit_losses_bank": float(sum(b.losses_month for b in self.banks)),
@@ -255,6 +296,7 @@ class CreditMarket:
         screening_noise = s.screening.standard_normal(hh.n)
         self.diversion_draws = (s.diversion.random(hh.n), s.diversion.random(hh.n))
         live = self.book.rows_with(PENDING, ACTIVE, NONPERFORMING)
+        live = live[self.book.borrower_kind[live] == HOUSEHOLD]
         has_loan = np.zeros((len(PRODUCTS), hh.n), bool)
         has_loan[self.book.product[live], self.book.borrower[live]] = True
         self.apply(
@@ -269,6 +311,9 @@ class CreditMarket:
             screening_noise,
             month,
         )
+        # one farm loan at a time: the expansion loans just approved count
+        pending = self.book.rows_with(PENDING)
+        has_loan[FARM_BUSINESS, self.book.borrower[pending[self.book.product[pending] == FARM_BUSINESS]]] = True
         if self.credit.demand.working_capital:
             self.apply(
                 FARM_BUSINESS,
@@ -351,13 +396,17 @@ class CreditMarket:
         )
         plants_next_month = (plant - month_of_year) % 12 == lag + 1
         gap = hh.input_bill() - np.maximum(hh.cash - hh.subsistence(), 0.0)
-        applies = plants_next_month & hh.farms_own_land & (gap >= terms.min_amount) & ~has_loan & ~hh.blacklisted
-        applies &= self.aware & terms.enabled
+        # order financing: a contracted farmer borrows the whole input bill against the contract
+        chain = self.order_financed
+        need = np.where(chain, hh.input_bill(), gap)
+        applies = plants_next_month & hh.farms_own_land & (need >= terms.min_amount) & ~has_loan & ~hh.blacklisted
+        applies &= (self.aware | chain) & terms.enabled
         revenue = np.array([c.revenue_per_mu for c in crops])[hh.crop] * hh.productivity
         cost = np.array([c.input_cost_per_mu for c in crops])[hh.crop]
         margin = np.divide(revenue - cost, cost, out=np.zeros(hh.n), where=cost > 0)
-        term = np.minimum((harvest - month_of_year) % 12 + 1, terms.term_months)
-        return applies, np.minimum(gap, terms.ceiling), margin, term, (BULLET, WORKING_CAPITAL)
+        # the loan runs from now to the harvest that follows the coming planting
+        term = np.minimum((plant - month_of_year) % 12 + (harvest - plant) % 12 + 1, terms.term_months)
+        return applies, np.minimum(need, terms.ceiling), margin, term, (BULLET, WORKING_CAPITAL)
 
     def apply(
         self,
@@ -382,6 +431,9 @@ class CreditMarket:
             return
         self.ledger.pay("loan_transaction_cost", HOUSEHOLDS, REST_OF_WORLD, cost[rows], payer_rows=rows)
         noise_factor = np.where(self.in_liaison[rows], channels.liaison.screening_noise_factor, 1.0)
+        # a contract is information: order-financing applications are screened more accurately
+        chain = self.order_financed[rows] & (repayment_and_purpose[1] == WORKING_CAPITAL)
+        noise_factor = noise_factor * np.where(chain, self.params.value_chain.chain_screening_factor, 1.0)
         # credit-linked insurance: an insured borrower gets a better score and a lower rate
         linked = self.params.insurance.credit_linked
         insured = hh.ag_insured[rows] & linked.enabled
@@ -429,6 +481,7 @@ class CreditMarket:
             status=np.full(chosen.size, PENDING),
             guaranteed=guaranteed[approved],
             backed=backed[approved],
+            chain=chain[approved],
         )
         if repayment_and_purpose[1] == INVESTMENT:
             hh.pending_return[chosen] = true_return[chosen]
@@ -508,7 +561,9 @@ class CreditMarket:
         self.charge_guarantee_fees(rows)
         projects = rows[book.purpose[rows] == INVESTMENT]
         invested = self.divert_or_recall(projects, month)
-        hh.invest(book.borrower[invested], book.principal[invested], self.ledger)
+        # what reaches the project is the loan less any fee already paid out of it
+        borrower = book.borrower[invested]
+        hh.invest(borrower, np.minimum(book.principal[invested], np.maximum(hh.cash[borrower], 0.0)), self.ledger)
 
     def divert_or_recall(self, rows: np.ndarray, month: int) -> np.ndarray:
         """Some borrowers spend an investment loan on consumption; loan-use monitoring may catch them.

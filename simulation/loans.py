@@ -41,6 +41,7 @@ _FIELDS = {
     "default_month": np.int32,
     "guaranteed": np.bool_,  # covered by the financing guarantor
     "backed": np.bool_,  # backed by the county risk compensation fund
+    "chain": np.bool_,  # order financing: repaid by deduction from the buyer's purchase payment
     "insured": np.bool_,
     "restructured": np.int8,
     "loss": np.float64,  # exposure left after recovery at write-off (borne by the waterfall)
@@ -122,15 +123,18 @@ class LoanBook:
             annuity, annuity_payment(self.principal[rows], self.rate[rows], self.term[rows]), 0.0
         )
 
-    def due_this_month(self, month: int) -> Due:
+    def due_this_month(self, month: int, kind: int | None = HOUSEHOLD) -> Due:
         """Scheduled interest and principal of live loans plus their arrears.
 
         Interest accrues monthly on the balance. An annuity pays its instalment; a bullet
         loan pays interest monthly and all principal in its last month. Non-performing
         loans owe their arrears (collection goes on until write-off). Government pays the
         subsidised share of interest on performing loans; the borrower owes the rest.
+        Only loans of borrowers of ``kind`` (households by default; None for all).
         """
         rows = self.rows_with(ACTIVE, NONPERFORMING)
+        if kind is not None:
+            rows = rows[self.borrower_kind[rows] == kind]
         balance = self.balance[rows]
         interest = balance * self.rate[rows] / 12.0
         age = month - self.start[rows]
@@ -172,6 +176,20 @@ class LoanBook:
         self.default_month[defaults] = month
         return defaults
 
+    def prepay(self, rows: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """Pay loans off early (overdue interest first, then principal); return the interest part paid."""
+        to_interest = np.minimum(amount, self.overdue_interest[rows])
+        to_principal = np.minimum(amount - to_interest, self.balance[rows])
+        self.overdue_interest[rows] -= to_interest
+        self.balance[rows] -= to_principal
+        self.arrears[rows] = np.maximum(self.arrears[rows] - to_interest - to_principal, 0.0)
+        paid_off = rows[self.balance[rows] <= 1e-6]
+        self.balance[paid_off] = 0.0
+        self.arrears[paid_off] = 0.0
+        self.dpd[paid_off] = 0
+        self.status[paid_off] = CLOSED
+        return to_interest
+
     def pay_arrears(self, available: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pay borrowers' arrears out of ``available`` (yuan per household), overdue interest first.
 
@@ -179,7 +197,7 @@ class LoanBook:
             The loan rows paid, the amount paid on each, and the interest part of it.
         """
         rows = self.rows_with(ACTIVE, NONPERFORMING)
-        rows = rows[self.arrears[rows] > 1e-9]
+        rows = rows[(self.arrears[rows] > 1e-9) & (self.borrower_kind[rows] == HOUSEHOLD)]
         borrower = self.borrower[rows]
         owed = np.bincount(borrower, weights=self.arrears[rows], minlength=available.size)
         share = np.divide(np.minimum(available, owed), owed, out=np.zeros(available.size), where=owed > 0)

@@ -23,6 +23,7 @@ from simulation.monitoring import MonitoringSystem
 from simulation.rng import RandomStreams
 from simulation.scenario import GROUPS, REGIONS, Scenario
 from simulation.shocks import Prices, Weather
+from simulation.value_chain import ValueChain
 from simulation.waterfall import LossWaterfall
 
 
@@ -99,6 +100,9 @@ class ValueChainModel(mesa.Model):
         self.insurance = InsuranceMarket(
             scenario, self.households, self.insurer, self.government, self.credit, self.ledger
         )
+        self.value_chain = ValueChain(
+            self, scenario, self.households, self.government, self.credit, self.loans, self.ledger, self.streams
+        )
         self.monitoring = MonitoringSystem(
             scenario, self.households, self.government, self.credit, self.insurance, self.differentiation
         )
@@ -124,6 +128,8 @@ class ValueChainModel(mesa.Model):
             self.step()
         hh = self.households
         hh.start_poverty_history(self.params.poverty.line, hh.group == GROUP_EX_POOR)
+        if self.guarantor is not None:
+            self.guarantor.refused_month = 0  # refusals of the spin-up are not month 1's
         self.income_snapshots.append(income_sample(self, "start"))
         self.assessment = None
 
@@ -175,15 +181,19 @@ class ValueChainModel(mesa.Model):
         hh, sd = self.households, self.params.farming.yield_noise_sd
         luck = np.exp(sd * self.streams.stream("yield").standard_normal(hh.n) - 0.5 * sd**2)
         hh.buy_inputs(self.month_of_year, self.ledger)
-        hh.harvest(
-            self.month_of_year, self.weather.yield_factor(hh.region, hh.village, luck), self.prices.index, self.ledger
+        rows, value = hh.harvest(
+            self.month_of_year, self.weather.yield_factor(hh.region, hh.village, luck), self.prices.index
+        )
+        self.value_chain.sell_harvest(
+            rows, value, self.prices.index, self.month, self.streams.side_selling.random(hh.n)
         )
         hh.earn_asset_income(self.ledger)
         hh.earn_investment_income(self.weather.loss, self.params.credit.demand.depreciation, self.ledger)
 
     def work(self) -> None:
-        """Migrant and local wages (enterprise employment joins with the value-chain issue)."""
+        """Migrant and casual local wages; wages of the leading enterprises."""
         self.households.earn_wages(self.ledger)
+        self.value_chain.pay_wages()
 
     def insure(self) -> None:
         """Harvest claims, agricultural cover sold at planting, anti-poverty claims."""
@@ -203,12 +213,15 @@ class ValueChainModel(mesa.Model):
         """Repayments, arrears, default at 90 days past due, write-off through the loss waterfall."""
         self.waterfall.new_month()
         self.credit.service(self.month)
+        self.value_chain.service_institutions(self.month, self.year)
         if self.guarantor is not None:
             self.guarantor.set_aside_reserve()
 
     def lend(self) -> None:
-        """Applications through a channel, screening, approval lag, disbursement and investment."""
+        """Applications through a channel, screening, approval lag, disbursement; chain and cooperative credit."""
+        self.value_chain.refresh()
         self.credit.lend(self.month, self.month_of_year)
+        self.value_chain.lend(self.month, self.month_of_year)
 
     def monitor(self) -> None:
         """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
@@ -295,6 +308,7 @@ class ValueChainModel(mesa.Model):
             **self.credit.measure(),
             **self.insurance.measure(),
             **self.monitoring.measure(),
+            **self.value_chain.measure(),
             relapses_flagged_share=self.warning[0] if self.assessment is not None else 0.0,
             monitoring_lead_months=self.warning[1] if self.assessment is not None else 0.0,
         )

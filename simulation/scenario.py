@@ -37,6 +37,7 @@ from simulation.schema_credit import BankTerms, Credit, Product
 from simulation.schema_insurance import Insurance
 from simulation.schema_monitoring import Monitoring
 from simulation.schema_risk import Guarantee, RiskFund
+from simulation.schema_value_chain import ValueChain
 
 __all__ = [
     "CROPS",
@@ -85,6 +86,7 @@ class Scenario(Section):
     risk_fund: RiskFund = RiskFund()
     insurance: Insurance = Insurance()
     monitoring: Monitoring = Monitoring()
+    value_chain: ValueChain = ValueChain()
     regions: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of some policy parameters by region (plain, hill, mountain)"
     )

@@ -110,7 +110,10 @@ class CreditDemand(Section):
         0.10, "share of loans", "Chance a household spends an investment loan on consumption instead", ge=0, le=1
     )
     working_capital: bool = field(
-        True, "", "Households short of input cash apply for a farm loan (repaid at harvest) the month before planting"
+        True,
+        "",
+        "Households short of input cash apply for a farm loan (repaid at harvest) in time for planting (lag + 1 months "
+        "ahead)",
     )
 
 

@@ -76,7 +76,7 @@ class Guarantee(Section):
     guarantor: Guarantor = Guarantor()
     reguarantor: Reguarantor = Reguarantor()
     approval_relaxation: float = field(
-        0.25,
+        0.10,
         "per year of estimated return",
         "How far the bank lowers its approval threshold when it keeps none of "
         "the loss; it lowers it by this x (1 - bank share)",

@@ -8,7 +8,7 @@ import pytest
 from small_county import small_scenario
 
 from agents.government import GOVERNMENT, Government
-from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
+from agents.households import HOUSEHOLDS, Households
 from simulation.ledger import Ledger
 
 LINE = 4_000.0
@@ -290,11 +290,14 @@ def test_harvest_income_is_sales_less_the_seasons_inputs():
     hh.buy_inputs(grain.plant_month, ledger)
     hh.reset_month()
 
-    hh.harvest(grain.harvest_month, np.array([1.0, 0.5]), np.array([1.2, 1.0, 1.0]), ledger)
+    rows, value = hh.harvest(grain.harvest_month, np.array([1.0, 0.5]), np.array([1.2, 1.0, 1.0]))
 
     sales = 10 * 1_300.0 * 1.2 * np.array([1.0, 0.5])
+    assert rows.tolist() == [0, 1]
+    assert value.tolist() == pytest.approx(sales.tolist())
+    # the buyer (spot market, cooperative or enterprise) pays; the household books the season
+    hh.receive_sales(rows, value)
     assert hh.farm_month.tolist() == pytest.approx((sales - 4_500.0).tolist())
-    assert ledger.month.paid(kind="produce_sales", payer=REST_OF_WORLD) == pytest.approx(sales.sum())
     assert hh.planted.tolist() == [0.0, 0.0]
 
 
