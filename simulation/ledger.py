@@ -81,10 +81,12 @@ class MonthFlows:
 
     def paid(self, payer: str | None = None, payee: str | None = None, kind: str | None = None) -> float:
         """Sum of the flows matching the given payer, payee and kind (None matches all)."""
-        return sum(
-            v
-            for (k, a, b), v in self.by_kind.items()
-            if (kind is None or k == kind) and (payer is None or a == payer) and (payee is None or b == payee)
+        return float(
+            sum(
+                v
+                for (k, a, b), v in self.by_kind.items()
+                if (kind is None or k == kind) and (payer is None or a == payer) and (payee is None or b == payee)
+            )
         )
 
 

@@ -32,6 +32,8 @@ class EnterpriseTerms(Section):
         le=5,
     )
     price_premium: float = field(0.05, "share over spot", "Premium under the premium rule", ge=0, le=1)
+    yield_gain: float = field(0.08, "share of harvest", "Higher yields of contracted farmers from the enterprise's "
+                              "seed, inputs and technical services (assumption)", ge=0, le=1)
     processing_margin: float = field(
         0.22, "share of purchase value", "Value added by processing, at price index 1", ge=0, le=3
     )

@@ -114,6 +114,9 @@ class ValueChain:
             return
         spot = price[hh.crop[rows]]
         contracted = self.active_contracts()[rows]
+        # the enterprise's seed, inputs and technical services raise contracted farmers' yields
+        gain = np.array([e.terms.yield_gain for e in self.enterprises] + [0.0])[self.contract[rows]]
+        spot_value = spot_value * (1.0 + gain * contracted)
         proceeds = spot_value.copy()
         if contracted.any():
             contracted = self.side_sell(rows, contracted, spot, trust_draw)

@@ -148,3 +148,8 @@ def test_bad_risk_sharing_input_names_the_key(guarantee, named):
         county(**guarantee)
     assert named in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_a_budget_line_with_no_flow_is_a_float_zero_so_runs_share_one_table_schema():
+    flows = Ledger().month
+    assert isinstance(flows.paid(kind="risk_sharing", payer=GOVERNMENT), float)
