@@ -23,6 +23,13 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+def check_known(values: list[str], allowed: tuple[str, ...], key: str) -> None:
+    """Raise ValueError naming the key and the first value that is not one of ``allowed``."""
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValueError(f"{key}: unknown value {unknown[0]!r}; allowed: {', '.join(allowed)}")
+
+
 def _check_shares(shares: dict[str, float], keys: tuple[str, ...], name: str) -> None:
     missing = [k for k in keys if k not in shares]
     if missing:

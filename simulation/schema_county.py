@@ -12,6 +12,7 @@ from simulation.schema_base import (
     CropSharesByRegion,
     RegionShares,
     Section,
+    check_known,
     field,
 )
 
@@ -123,9 +124,7 @@ class PriceShock(Section):
 
     @model_validator(mode="after")
     def _known_crops(self) -> PriceShock:
-        unknown = [c for c in self.crops if c not in CROPS]
-        if unknown:
-            raise ValueError(f"crops: unknown crop {unknown[0]!r}; allowed: {', '.join(CROPS)}")
+        check_known(self.crops, CROPS, "crops")
         return self
 
 
@@ -152,9 +151,7 @@ class ScheduledDisaster(Section):
 
     @model_validator(mode="after")
     def _known_regions(self) -> ScheduledDisaster:
-        unknown = [r for r in self.regions if r not in REGIONS]
-        if unknown:
-            raise ValueError(f"regions: unknown region {unknown[0]!r}; allowed: {', '.join(REGIONS)}")
+        check_known(self.regions, REGIONS, "regions")
         return self
 
 

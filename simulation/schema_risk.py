@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from simulation.schema_base import Section, _check_shares, field
+from simulation.schema_base import Section, _check_shares, check_known, field
 
 PARTIES = ("guarantor", "reguarantor", "bank", "government")
 GUARANTEED_PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
@@ -86,9 +86,7 @@ class Guarantee(Section):
 
     @model_validator(mode="after")
     def _known_products(self) -> Guarantee:
-        unknown = [p for p in self.products if p not in GUARANTEED_PRODUCTS]
-        if unknown:
-            raise ValueError(f"products: unknown product {unknown[0]!r}; allowed: {', '.join(GUARANTEED_PRODUCTS)}")
+        check_known(self.products, GUARANTEED_PRODUCTS, "products")
         return self
 
 
@@ -104,7 +102,5 @@ class RiskFund(Section):
 
     @model_validator(mode="after")
     def _known_products(self) -> RiskFund:
-        unknown = [p for p in self.products if p not in GUARANTEED_PRODUCTS]
-        if unknown:
-            raise ValueError(f"products: unknown product {unknown[0]!r}; allowed: {', '.join(GUARANTEED_PRODUCTS)}")
+        check_known(self.products, GUARANTEED_PRODUCTS, "products")
         return self

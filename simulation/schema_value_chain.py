@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from simulation.schema_base import CROPS, REGIONS, Section, field
+from simulation.schema_base import CROPS, REGIONS, Section, check_known, field
 
 
 class EnterpriseTerms(Section):
@@ -67,9 +67,8 @@ class EnterpriseTerms(Section):
     def _consistent(self) -> EnterpriseTerms:
         if self.price_cap < self.price_floor:
             raise ValueError("price_cap must not be below price_floor")
-        unknown = [c for c in self.crops if c not in CROPS] + [r for r in self.regions if r not in REGIONS]
-        if unknown:
-            raise ValueError(f"unknown crop or region {unknown[0]!r}")
+        check_known(self.crops, CROPS, "crops")
+        check_known(self.regions, REGIONS, "regions")
         if self.price_rule not in ("floor", "premium"):
             raise ValueError("price_rule must be floor or premium")
         return self
