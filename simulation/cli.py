@@ -15,6 +15,7 @@ import click
 
 from simulation.cli_dashboard import dashboard
 from simulation.cli_experiments import compare, sensitivity, sweep
+from simulation.cli_report import plot, report
 from simulation.cli_runs import (
     Plan,
     RunOptions,
@@ -51,6 +52,8 @@ def run(scenario: Path, **options: Any) -> None:
 cli.add_command(compare)
 cli.add_command(sweep)
 cli.add_command(sensitivity)
+cli.add_command(report)
+cli.add_command(plot)
 cli.add_command(dashboard)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import socket
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 from simulation.cli_runs import BadInput
+from simulation.scenario import load_scenario
 
 DEFAULT_PORT = 8050
 HOST = "127.0.0.1"
@@ -39,24 +41,24 @@ def dashboard(scenario: Path | None, port: int | None, households: int | None, s
     SCENARIO defaults to scenarios/baseline.yaml. The page is local (127.0.0.1) and needs no
     internet access. Stop it with Ctrl+C.
     """
+    source = scenario or default_scenario()
+    load_scenario(source, {"population.households": households} if households else None)  # bad input: exit 2
+    listener = listen(port)  # a busy --port: exit 2, before the page is built
+
     from werkzeug.serving import make_server
 
     from simulation.dashboard import CountyDashboard
 
-    source = scenario or default_scenario()
-    board = CountyDashboard(source, households=households, seed=seed, save_dir=save_dir)  # bad scenario: exit 2
-    listener = listen(port)
+    board = CountyDashboard(source, households=households, seed=seed, save_dir=save_dir)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = make_server(HOST, listener.getsockname()[1], board.app.server, threaded=True, fd=listener.fileno())
     listener.close()  # the server holds its own copy of the socket
     click.echo(f"agrifin dashboard: {board.start.name} ({source}) at http://{HOST}:{server.port}/")
     click.echo("Press Ctrl+C to stop.")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("\nagrifin dashboard: stopped")
-    finally:
-        server.server_close()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()  # until Ctrl+C
+    server.server_close()
+    click.echo("\nagrifin dashboard: stopped")
 
 
 def listen(port: int | None) -> socket.socket:

@@ -16,23 +16,22 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from simulation.dashboard_figures import CHARTS, MAP_VIEWS, chart_figure, chart_patch, map_figure
+from simulation.dashboard_figures import CHARTS, chart_patch, map_figure
+from simulation.dashboard_layout import STYLE, PageSetup, page_layout
 from simulation.dashboard_levers import (
     BY_KEY,
     HOUSEHOLDS,
     LEVERS,
     PREMIUM_SUBSIDIES,
     RISK_SHARES,
-    Lever,
     balance_shares,
     cap_total,
     changed_levers,
@@ -45,29 +44,7 @@ from simulation.dashboard_levers import (
 from simulation.model import ValueChainModel
 from simulation.scenario import ScenarioError, load_scenario
 
-PLAY_INTERVAL_MS = 400
 MAX_PAGES = 6
-STYLE = """
-body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 0; color: #222; background: #f4f5f7; }
-.header { background: #1f3b57; color: #fff; padding: 10px 18px; }
-.header h1 { font-size: 20px; margin: 0; }
-.header p { margin: 2px 0 0; font-size: 13px; color: #d8e2ec; }
-.page { display: flex; align-items: flex-start; }
-.levers { width: 330px; flex: none; padding: 8px 14px; background: #fff; border-right: 1px solid #ddd;
-          min-height: calc(100vh - 60px); box-sizing: border-box; font-size: 13px; }
-.levers h2 { font-size: 14px; margin: 14px 0 4px; color: #1f3b57; border-bottom: 1px solid #e3e6ea; }
-.lever-label { margin: 8px 0 0; }
-.main { flex: 1; padding: 10px 14px; min-width: 0; }
-.controls { display: flex; align-items: center; gap: 10px; background: #fff; padding: 8px 12px;
-            border: 1px solid #ddd; border-radius: 4px; }
-.controls button, .levers button { font-size: 14px; padding: 5px 14px; cursor: pointer; }
-#month { font-size: 18px; font-weight: bold; margin-left: 10px; }
-#status { font-size: 12px; color: #444; margin-left: 10px; flex: 1; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 10px; margin-top: 10px; }
-.card { background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 4px; }
-.number { width: 110px; }
-#save-message { font-size: 12px; margin-top: 4px; word-break: break-all; }
-"""
 
 
 @dataclass
@@ -78,8 +55,15 @@ class PageRun:
     levers: dict[str, Any]
     seed: int
     previous: list[dict[str, float]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
     step_seconds: float = 0.0
+
+
+@dataclass
+class PageState:
+    """An open page: its run (once started) and the lock that lets one request at a time change it."""
+
+    run: PageRun | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class CountyDashboard:
@@ -97,9 +81,9 @@ class CountyDashboard:
         self.start = load_scenario(self.source)
         overrides = {HOUSEHOLDS: households} if households is not None else {}
         self.initial = lever_values(load_scenario(self.source, overrides))
-        self.seed = seed
+        self.households_range = lever_range(BY_KEY[HOUSEHOLDS], self.initial[HOUSEHOLDS])
         self.save_dir = Path(save_dir)
-        self.pages: OrderedDict[str, PageRun] = OrderedDict()
+        self.pages: OrderedDict[str, PageState] = OrderedDict()
         self.pages_lock = threading.Lock()
         self.app = Dash(
             __name__,
@@ -109,111 +93,10 @@ class CountyDashboard:
             assets_ignore=".*",
         )
         self.app.index_string = self.app.index_string.replace("{%css%}", "{%css%}<style>" + STYLE + "</style>")
-        self.app.layout = self.layout
+        setup = PageSetup(self.source, self.start, self.initial, seed, self.save_dir)
+        self.app.layout = lambda: page_layout(setup)
         self.register_callbacks()
 
-    # ------------------------------------------------------------------ the page
-    def layout(self) -> html.Div:
-        """The page, built afresh on each load with a new page id."""
-        months = self.start.months
-        return html.Div(
-            [
-                dcc.Store(id="page", data=uuid.uuid4().hex),
-                dcc.Interval(id="clock", interval=PLAY_INTERVAL_MS, disabled=True),
-                html.Div(
-                    [
-                        html.H1("agrifin — county dashboard"),
-                        html.P(
-                            f"Starting scenario: {self.start.name} ({self.source.name}). "
-                            "Move a lever: the county restarts at month 0 under it, the previous run stays dashed."
-                        ),
-                    ],
-                    className="header",
-                ),
-                html.Div(
-                    [
-                        html.Div([*self.lever_panel(), *self.save_panel()], className="levers"),
-                        html.Div(
-                            [
-                                html.Div(
-                                    [
-                                        html.Button("Play", id="play"),
-                                        html.Button("Step", id="step"),
-                                        html.Button("Reset", id="reset"),
-                                        html.Span(f"Month 0 of {months}", id="month"),
-                                        html.Span("", id="status"),
-                                    ],
-                                    className="controls",
-                                ),
-                                html.Div(
-                                    [
-                                        *[
-                                            html.Div(
-                                                dcc.Graph(
-                                                    id=f"chart-{chart.name}",
-                                                    figure=chart_figure(chart, months),
-                                                    config={"displaylogo": False, "responsive": True},
-                                                ),
-                                                className="card",
-                                            )
-                                            for chart in CHARTS
-                                        ],
-                                        html.Div(
-                                            [
-                                                dcc.RadioItems(
-                                                    id="map-view",
-                                                    options=[
-                                                        {"label": f"colour by {v[0]}", "value": k}
-                                                        for k, v in MAP_VIEWS.items()
-                                                    ],
-                                                    value="at_risk",
-                                                    inline=True,
-                                                    inputStyle={"margin": "0 4px 0 10px"},
-                                                ),
-                                                dcc.Graph(id="county-map", config={"displaylogo": False}),
-                                            ],
-                                            className="card",
-                                        ),
-                                    ],
-                                    className="charts",
-                                ),
-                            ],
-                            className="main",
-                        ),
-                    ],
-                    className="page",
-                ),
-            ]
-        )
-
-    def lever_panel(self) -> list[Any]:
-        """The levers, section by section, then the seed."""
-        children: list[Any] = []
-        group = None
-        for lever in LEVERS:
-            if lever.group != group:
-                group = lever.group
-                children.append(html.H2(group))
-            children.append(lever_control(lever, self.initial[lever.key]))
-        children.append(html.Div("Seed", className="lever-label"))
-        children.append(
-            dcc.Input(id="seed", type="number", min=0, step=1, value=self.seed, debounce=True, className="number")
-        )
-        return children
-
-    def save_panel(self) -> list[Any]:
-        """Save the lever set as a scenario file that extends the starting one."""
-        return [
-            html.H2("Save levers as a scenario"),
-            html.Div("Name", className="lever-label"),
-            dcc.Input(id="save-name", type="text", value=f"{self.start.name}_dashboard", debounce=False),
-            html.Div("Folder", className="lever-label"),
-            dcc.Input(id="save-folder", type="text", value=str(self.save_dir), style={"width": "95%"}),
-            html.Div(html.Button("Save scenario", id="save"), style={"marginTop": "6px"}),
-            html.Div("", id="save-message"),
-        ]
-
-    # ------------------------------------------------------------------ callbacks
     def register_callbacks(self) -> None:
         """Wire the page: share rules, the run (play, step, reset, levers) and saving."""
         app = self.app
@@ -288,70 +171,77 @@ class CountyDashboard:
         paused: bool,
         page: str,
     ) -> dict[str, Any]:
-        """Start, restart, step or play the page's county, and redraw what changed."""
+        """Start, restart, step or play the page's county, and redraw what changed.
+
+        One request at a time per page; a play tick that finds the previous month still
+        being computed is dropped rather than queued.
+        """
         trigger = ctx.triggered_id
-        run = self.page_run(page)
-        if trigger == "clock" and (paused or run is None):
-            raise PreventUpdate
-        if trigger == "play":
-            paused = not paused
+        state = self.page(page)
+        if trigger == "clock":
+            if paused or not state.lock.acquire(blocking=False):
+                raise PreventUpdate
+        else:
+            state.lock.acquire()
+        try:
+            if trigger == "play":
+                paused = not paused
+            return self.update(state, trigger, levers, seed, view, paused)
+        finally:
+            state.lock.release()
+
+    def update(
+        self, state: PageState, trigger: str | None, levers: dict[str, Any], seed: int | None, view: str, paused: bool
+    ) -> dict[str, Any]:
+        """What :meth:`advance` does, under the page's lock."""
+        run = state.run
         try:
             values, seed = self.checked_levers(levers, seed)
         except ValueError as err:
             return self.response(run, view, f"Not applied: {err}", paused=True, charts=False)
         if run is None or trigger == "reset" or values != run.levers or seed != run.seed:
             try:
-                run = self.restart(page, run, values, seed)
+                state.run = run = self.restart(run, values, seed)
             except ScenarioError as err:
                 return self.response(run, view, f"Not applied: {err.problem} ({err.key})", paused=True, charts=False)
             return self.response(run, view, self.describe(run), paused=True)
-        if trigger in ("step", "clock", "play"):
-            if not run.model.running:
-                return self.response(run, view, "End of the horizon: Reset to run again.", paused=True, charts=False)
-            if trigger == "clock" and not run.lock.acquire(blocking=False):
-                raise PreventUpdate  # the previous month is still being computed
-            if trigger != "clock":
-                run.lock.acquire()
-            try:
-                began = time.perf_counter()
-                run.model.step()
-                run.step_seconds = time.perf_counter() - began
-            finally:
-                run.lock.release()
-            paused = paused or not run.model.running
-            return self.response(run, view, self.describe(run), paused=paused)
-        return self.response(run, view, self.describe(run), paused=paused, charts=False)
+        steps = trigger in ("step", "clock") or (trigger == "play" and not paused)
+        if not steps:
+            return self.response(run, view, self.describe(run), paused=paused, charts=False)
+        if not run.model.running:
+            return self.response(run, view, "End of the horizon: Reset to run again.", paused=True, charts=False)
+        began = time.perf_counter()
+        run.model.step()
+        run.step_seconds = time.perf_counter() - began
+        return self.response(run, view, self.describe(run), paused=paused or not run.model.running)
 
     def checked_levers(self, levers: dict[str, Any], seed: int | None) -> tuple[dict[str, Any], int]:
         """The lever values in the scenario's types; a cleared or out-of-range number is an error."""
         households = levers.get(HOUSEHOLDS)
-        lever = BY_KEY[HOUSEHOLDS]
-        if households is None or not lever.low <= float(households) <= lever.high:
-            raise ValueError(f"households: enter a whole number from {lever.low:,.0f} to {lever.high:,.0f}")
+        low, high = self.households_range
+        if households is None or not low <= float(households) <= high:
+            raise ValueError(f"households: enter a whole number from {low:,.0f} to {high:,.0f}")
         if seed is None or int(seed) < 0:
             raise ValueError("seed: enter a whole number, 0 or more")
         return overrides_for(levers), int(seed)
 
-    def restart(self, page: str, run: PageRun | None, values: dict[str, Any], seed: int) -> PageRun:
+    def restart(self, run: PageRun | None, values: dict[str, Any], seed: int) -> PageRun:
         """A fresh run from month 0 under ``values``; the current run becomes the previous one."""
-        scenario = load_scenario(self.source, values)
-        fresh = PageRun(ValueChainModel(scenario, seed=seed), values, seed)
+        fresh = PageRun(ValueChainModel(load_scenario(self.source, values), seed=seed), values, seed)
         if run is not None:
             fresh.previous = list(run.model.records) if run.model.records else run.previous
+        return fresh
+
+    def page(self, page: str) -> PageState:
+        """The page's state, made on its first request; only the last few pages opened are kept."""
         with self.pages_lock:
-            self.pages[page] = fresh
+            state = self.pages.get(page)
+            if state is None:
+                state = self.pages[page] = PageState()
             self.pages.move_to_end(page)
             while len(self.pages) > MAX_PAGES:
                 self.pages.popitem(last=False)
-        return fresh
-
-    def page_run(self, page: str) -> PageRun | None:
-        """The page's run, if it has one (pages beyond the last few open are forgotten)."""
-        with self.pages_lock:
-            run = self.pages.get(page)
-            if run is not None:
-                self.pages.move_to_end(page)
-            return run
+            return state
 
     def describe(self, run: PageRun) -> str:
         """The status line: what is running and which levers differ from the starting scenario."""
@@ -398,38 +288,3 @@ class CountyDashboard:
         except (ValueError, OSError) as err:
             return f"Not saved: {err}"
         return f"Saved {saved.path} ({describe_changes(saved.changes)}). Run it with: agrifin run {saved.path}"
-
-
-def lever_control(lever: Lever, value: Any) -> html.Div:
-    """A lever's control: a slider, an on/off switch or a number box."""
-    if lever.kind == "switch":
-        return html.Div(
-            dcc.Checklist(
-                id=lever.dom_id,
-                options=[{"label": " " + lever.label, "value": "on"}],
-                value=["on"] if value else [],
-            ),
-            className="lever-label",
-        )
-    if lever.kind == "count":
-        control = dcc.Input(
-            id=lever.dom_id,
-            type="number",
-            min=lever.low,
-            max=lever.high,
-            step=lever.step,
-            value=value,
-            debounce=True,
-            className="number",
-        )
-        return html.Div([html.Div(lever.label, className="lever-label"), control])
-    low, high = lever_range(lever, value)
-    slider = dcc.Slider(
-        id=lever.dom_id,
-        min=low,
-        max=high,
-        step=lever.step,
-        value=value,
-        marks={low: f"{low:g}", high: f"{high:g}"},
-    )
-    return html.Div([html.Div(lever.label, className="lever-label"), slider])

@@ -26,6 +26,7 @@ FISCAL_PALETTE = (*PALETTE[:7], "#999999", "#882255", "#44AA99", "#117733", "#DD
 PREVIOUS = "#9a9a9a"
 LOSS_PARTIES = ("bank", "guarantor", "reguarantor", "government", "risk_fund")
 MAP_COLUMNS = 12
+AT_RISK_COLOURS = [[0.0, "#ffffcc"], [0.25, "#fed976"], [0.5, "#fd8d3c"], [0.75, "#e31a1c"], [1.0, "#800026"]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Chart:
         series: the current run's lines.
         stacked: areas stacked on each other (fiscal cost by line, losses by party).
         cumulative: lines are running totals since month 1.
-        previous: compare with the previous run (dashed grey); for stacked charts its total.
+
+    Each chart also shows the previous run dashed grey: each line, or for a stacked chart its total.
     """
 
     name: str
@@ -64,7 +66,7 @@ CHARTS: tuple[Chart, ...] = (
         "relapse",
         "Relapse into poverty",
         "% of exited households",
-        (Series("relapse_rate", "relapse rate", 100.0),),
+        (Series("relapse_rate", "relapse rate (monitoring view; confirmed each December)", 100.0),),
     ),
     Chart(
         "poverty",
@@ -103,7 +105,8 @@ CHARTS: tuple[Chart, ...] = (
 
 
 def _colour(chart: Chart, i: int) -> str:
-    return (FISCAL_PALETTE if len(chart.series) > len(PALETTE) else PALETTE)[i % len(FISCAL_PALETTE)]
+    palette = FISCAL_PALETTE if len(chart.series) > len(PALETTE) else PALETTE
+    return palette[i % len(palette)]
 
 
 def chart_figure(chart: Chart, months: int) -> dict[str, Any]:
@@ -132,8 +135,8 @@ def chart_figure(chart: Chart, months: int) -> dict[str, Any]:
         "xaxis": {"title": {"text": "month"}, "range": [0, months], "zeroline": False},
         "yaxis": {"title": {"text": chart.unit}, "rangemode": "tozero"},
         "margin": {"l": 60, "r": 10, "t": 40, "b": 40},
-        "legend": {"font": {"size": 10}, "orientation": "v"},
-        "height": 300,
+        "legend": {"font": {"size": 11}, "orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"},
+        "height": 420 if len(chart.series) > 4 else 340,
         "uirevision": chart.name,
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
@@ -206,7 +209,7 @@ def map_figure(model: ValueChainModel, view: str) -> dict[str, Any]:
         values, zmax, scale, fmt = village_at_risk_share(model), 50.0, 100.0, "{:.0f}%"
     else:
         values, scale, fmt = village_arrears(model), 1.0, "{:,.0f} yuan"
-        zmax = max(200.0, float(values.max(initial=0.0)))
+        zmax = max(1.0, float(values.max(initial=0.0)))  # few households borrow: scale to this month's worst village
     region = village_regions(model)
     order = np.lexsort((np.arange(model.n_villages), region))
     columns = min(MAP_COLUMNS, model.n_villages)
@@ -227,7 +230,7 @@ def map_figure(model: ValueChainModel, view: str) -> dict[str, Any]:
         "z": z,
         "text": text,
         "hoverinfo": "text",
-        "colorscale": "YlOrRd",
+        "colorscale": AT_RISK_COLOURS,
         "zmin": 0.0,
         "zmax": zmax,
         "xgap": 2,
@@ -245,7 +248,7 @@ def map_figure(model: ValueChainModel, view: str) -> dict[str, Any]:
             "zeroline": False,
         },
         "margin": {"l": 70, "r": 10, "t": 40, "b": 20},
-        "height": 300,
+        "height": 340,
         "uirevision": "map",
         "plot_bgcolor": "#ffffff",
     }

@@ -33,7 +33,12 @@ def parts(out: Path) -> dict[str, int]:
     """Each finished run's main part (its extra tables, ``<stem>.<table>.parquet``, are written just before it)."""
     if not (out / "runs").exists():
         return {}
-    return {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet") if p.name.count(".") == 1}
+    # a run is finished once its summary (.json, written last) is on disk
+    return {
+        p.name: p.stat().st_mtime_ns
+        for p in (out / "runs").glob("*.parquet")
+        if p.name.count(".") == 1 and p.with_suffix(".json").exists()
+    }
 
 
 def kill_after(command: list[str], out: Path, finished: int) -> int:
