@@ -2,7 +2,7 @@
 
 Folders written by older agrifin versions lack some tables (``by_group.parquet``,
 ``income_distribution.parquet``) or metric columns; a table that is absent or unreadable
-is ``None`` here, and charts that need it raise :class:`ChartUnavailable` naming what is
+is ``None`` here, and charts that need it raise :class:`ChartUnavailableError` naming what is
 missing, so a report can say so instead of failing.
 """
 
@@ -27,8 +27,12 @@ class ResultsFolderError(ValueError):
     """The path is not a readable agrifin results folder (bad input)."""
 
 
-class ChartUnavailable(LookupError):
+class ChartUnavailableError(LookupError):
     """A chart cannot be drawn from this folder; the message says which data are missing."""
+
+
+class ChartNotApplicableError(ChartUnavailableError):
+    """The chart does not apply to this kind of experiment (a comparison for one scenario, a heatmap for a run)."""
 
 
 @dataclass
@@ -95,7 +99,7 @@ class ResultsData:
         names = [s["name"] for s in self.manifest.get("scenarios", [])]
         for table in (self.summary, self.timeseries):
             if table is not None and "scenario" in table.columns:
-                names += [n for n in dict.fromkeys(table["scenario"]) if n not in names]
+                names += [n for n in table["scenario"].unique() if n not in names]
         return names
 
     @property
@@ -148,37 +152,53 @@ class ResultsData:
 
     # -- what a chart needs ----------------------------------------------------------------
 
-    def need(self, table: str, columns: tuple[str, ...] = (), any_of: bool = False) -> pd.DataFrame:
+    def need(
+        self, table: str, columns: tuple[str, ...] = (), any_of: bool = False, by_point: bool = False
+    ) -> pd.DataFrame:
         """The table ``table`` with ``columns`` (all of them, or at least one with ``any_of``).
 
+        Args:
+            table: ``timeseries``, ``summary``, ``by_group``, ``income_distribution``, ``comparison``, ...
+            columns: the columns the chart reads.
+            any_of: at least one of ``columns`` is enough.
+            by_point: the chart reads a design's points (sweep, sensitivity); other charts refuse a
+                table whose runs differ by design point, since pooling them would mislead.
+
         Raises:
-            ChartUnavailable: the table is absent or unreadable, or lacks the columns.
+            ChartUnavailableError: the table is absent or unreadable, lacks the columns, or pools design points.
         """
         frame = getattr(self, table)
-        file = f"{table}.parquet" if table in ("timeseries", "summary", "by_group", "income_distribution") else (
-            f"{table}.csv"
+        file = (
+            f"{table}.parquet"
+            if table in ("timeseries", "summary", "by_group", "income_distribution")
+            else (f"{table}.csv")
         )
         if frame is None:
             why = self.unreadable.get(file)
-            raise ChartUnavailable(f"{file} is unreadable ({why})" if why else f"{file} is absent ({OLDER_RUN})")
+            raise ChartUnavailableError(f"{file} is unreadable ({why})" if why else f"{file} is absent ({OLDER_RUN})")
         if frame.empty:
-            raise ChartUnavailable(f"{file} has no rows")
+            raise ChartUnavailableError(f"{file} has no rows")
+        if not by_point and "point" in frame.columns and frame["point"].nunique() > 1:
+            raise ChartNotApplicableError(
+                f"the runs in {file} differ by design point ({self.kind}); pooling them would mislead — "
+                "see the sweep or sensitivity chart"
+            )
         present = [c for c in columns if c in frame.columns]
         if columns and (not present if any_of else len(present) < len(columns)):
             lacking = [c for c in columns if c not in frame.columns]
-            raise ChartUnavailable(f"{file} lacks the column(s) {', '.join(lacking)} ({OLDER_RUN})")
+            raise ChartUnavailableError(f"{file} lacks the column(s) {', '.join(lacking)} ({OLDER_RUN})")
         return frame
 
     def need_comparison(self) -> pd.DataFrame:
         """``comparison.csv``, or the paired comparison computed from the summary when it is absent.
 
         Raises:
-            ChartUnavailable: fewer than two scenarios, or no summary to compute it from.
+            ChartUnavailableError: fewer than two scenarios, or no summary to compute it from.
         """
         if self.comparison is not None and not self.comparison.empty:
             return self.comparison
         if self.kind in ("sweep", "sensitivity") or len(self.scenario_names) < 2:
-            raise ChartUnavailable("a comparison needs two or more scenarios (agrifin compare)")
+            raise ChartNotApplicableError("a comparison needs two or more scenarios (agrifin compare)")
         from simulation.stats import compare_policies
 
         summary = self.need("summary", ("scenario", "replicate"))

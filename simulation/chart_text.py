@@ -94,7 +94,7 @@ def chart_fonts(lang: str) -> Iterator[None]:
         family = find_cjk_font()
         if family is None:
             raise MissingFontError()
-        settings.update({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans", family]})
+        settings["font.family"] = ["DejaVu Sans", family]  # Latin from DejaVu, each missing glyph from the CJK font
     with matplotlib.rc_context(settings):
         yield
 
@@ -119,8 +119,13 @@ ZH: dict[str, str] = {
     "Year (annual assessment)": "年份（年度核查）",
     "Years since start": "自起始以来的年数",
     "median, 10–90% band": "中位数，10–90% 区间",
+    "median; shaded: its 10–90% band": "中位数；阴影：其 10–90% 区间",
+    "lines: median over replications": "线：各次重复的中位数",
+    "large-scale relapse threshold {value:.0%}": "规模性返贫阈值 {value:.0%}",
     # effects
-    "Effects against {baseline}: paired differences with 95% intervals": "相对于 {baseline} 的效果：配对差值及 95% 置信区间",
+    "Effects against {baseline}: paired differences with 95% intervals": (
+        "相对于 {baseline} 的效果：配对差值及 95% 置信区间"
+    ),
     "Effect on {metric} against {baseline} (policy − baseline)": "对 {metric} 的效果，相对于 {baseline}（政策 − 基准）",
     "Difference in {metric} (percentage points)": "{metric} 差值（百分点）",
     "Difference in {metric}": "{metric} 差值",
@@ -130,7 +135,13 @@ ZH: dict[str, str] = {
     "policy − baseline; point: mean paired difference, line: 95% CI": "政策 − 基准；点：配对差值均值，线：95% 置信区间",
     # credit losses
     "Who bears credit losses: written-off loans by party": "信贷损失由谁承担：各方承担的核销损失",
-    "{unit}, whole run, mean over replications": "{unit}，全期合计，各次重复的均值",
+    "Credit losses borne ({unit}, whole run, mean over replications)": (
+        "承担的信贷损失（{unit}，全期合计，各次重复均值）"
+    ),
+    "Fiscal cost ({unit}, whole run, mean over replications)": "财政支出（{unit}，全期合计，各次重复均值）",
+    "Change in fiscal cost ({unit}, whole run, mean over replications)": (
+        "财政支出变化（{unit}，全期合计，各次重复均值）"
+    ),
     "bank": "银行",
     "guarantor": "担保机构",
     "re-guarantor": "再担保机构",
@@ -139,6 +150,7 @@ ZH: dict[str, str] = {
     "insurer (claims net of premiums)": "保险公司（赔付减保费）",
     "No credit losses in any scenario": "各情景均无信贷损失",
     "total": "合计",
+    "median": "中位数",
     # fiscal
     "Fiscal cost by budget line": "按预算科目的财政支出",
     "Total, whole run": "全期合计",
@@ -159,9 +171,11 @@ ZH: dict[str, str] = {
     "job placement": "就业帮扶",
     "monitoring operations": "监测运行",
     "Extra fiscal cost per relapse averted, against {baseline}": "每避免一户返贫的新增财政支出（相对于 {baseline}）",
-    "Extra fiscal cost per relapse averted ({unit}); line: 95% CI": "每避免一户返贫的新增财政支出（{unit}）；线：95% 置信区间",
+    "Extra fiscal cost per relapse averted ({unit}); line: 95% CI": (
+        "每避免一户返贫的新增财政支出（{unit}）；线：95% 置信区间"
+    ),
     "n/a: averts no relapses on average": "不适用：平均未避免返贫",
-    "relapses averted: {n}": "避免返贫：{n} 户",
+    "relapses averted: {n} households": "避免返贫 {n} 户",
     # groups
     "Relapse into poverty by region and household group": "分区域、分农户类型的返贫率",
     "Region": "区域",
@@ -183,7 +197,7 @@ ZH: dict[str, str] = {
     "Share of persons per 500-yuan bin": "每 500 元区间的人口比例",
     "poverty line {value:,.0f}": "贫困线 {value:,.0f}",
     "monitoring line {value:,.0f}": "监测线 {value:,.0f}",
-    "{below:.1%} below the line": "{below:.1%} 低于贫困线",
+    "{below:.1%} below the poverty line": "{below:.1%} 低于贫困线",
     "x axis cut at the 0.5th and 97th percentiles": "横轴截取第 0.5 至第 97 百分位",
     # sweep and sensitivity
     "{metric} across {x} and {y}": "{metric} 随 {x} 与 {y} 的变化",
@@ -200,9 +214,12 @@ ZH: dict[str, str] = {
     "σ (interactions, non-linearity)": "σ（交互作用与非线性）",
     # units and metrics
     "yuan": "元",
+    "index points (0–1)": "指数点（0–1）",
+    "share per year": "每年比例",
+    "share of persons": "人口比例",
+    "share": "比例",
     "thousand yuan": "千元",
     "million yuan": "百万元",
-    "households": "户",
     "relapse rate": "返贫率",
     "relapses (households, whole run)": "返贫户数（全期）",
     "relapses averted (households, whole run)": "避免返贫户数（全期）",

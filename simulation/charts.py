@@ -114,11 +114,38 @@ def titled_figure(title: str, height: float, nrows: int = 1, ncols: int = 1, **s
 
 
 def legend_on_top(fig: plt.Figure, handles: Sequence[Artist], labels: Sequence[str], ncol: int | None = None) -> None:
-    """The legend in a row (or rows) under the title, outside the axes."""
+    """The legend in a row (or rows) under the figure's title, outside the axes.
+
+    The title becomes the legend's title, so that constrained layout stacks the two
+    instead of drawing one over the other.
+    """
     if not handles:
         return
-    columns = ncol or min(len(labels), 3 if max(len(label) for label in labels) > 22 else 4)
-    fig.legend(handles, labels, loc="outside upper left", ncol=columns, frameon=False, fontsize=8)
+    columns = ncol or min(len(labels), 2 if max(len(label) for label in labels) > 30 else 3)
+    title = fig.get_suptitle()
+    if title:
+        fig.suptitle(title).set_visible(False)
+        fig.suptitle(title).set_in_layout(False)
+    order = _row_major(len(labels), columns)
+    legend = fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="outside upper left",
+        ncol=columns,
+        frameon=False,
+        fontsize=8,
+        title=title or None,
+        alignment="left",
+        title_fontproperties={"size": 11, "weight": "bold"},
+        borderaxespad=0.2,
+    )
+    legend.set_in_layout(True)
+
+
+def _row_major(count: int, columns: int) -> list[int]:
+    """The order that makes matplotlib's column-by-column legend read row by row."""
+    rows = -(-count // columns)
+    return [row * columns + col for col in range(columns) for row in range(rows) if row * columns + col < count]
 
 
 def add_caption(fig: plt.Figure, caption: str) -> None:
@@ -133,6 +160,13 @@ def tidy_axes(ax: plt.Axes, grid: str = "both") -> None:
     ax.grid(axis=grid, alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
+
+
+def colour_scenario_ticks(ax: plt.Axes, names: list[str], colours: dict[str, str]) -> None:
+    """Scenario names on the y axis, each in its scenario's colour."""
+    for label, name in zip(ax.get_yticklabels(), names, strict=True):
+        label.set_color(colours.get(name, "#222222"))
+        label.set_fontweight("bold")
 
 
 def save_figure(fig: plt.Figure, folder: Path, name: str, dpi: int = DEFAULT_DPI) -> list[Path]:
@@ -163,7 +197,13 @@ def assessment_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def band_over_time(
-    ax: plt.Axes, runs: pd.DataFrame, metric: str, colour: str, annual: bool, label: str | None = None
+    ax: plt.Axes,
+    runs: pd.DataFrame,
+    metric: str,
+    colour: str,
+    annual: bool,
+    label: str | None = None,
+    band: bool = True,
 ) -> None:
     """One scenario's median over replications with its 10–90% band, against years."""
     if annual:
@@ -171,27 +211,55 @@ def band_over_time(
     by_month = runs.groupby("month")[metric]
     median = by_month.median()
     years = median.index.to_numpy() / 12.0
-    ax.fill_between(years, by_month.quantile(0.1), by_month.quantile(0.9), color=colour, alpha=0.18, lw=0)
+    if band:
+        ax.fill_between(years, by_month.quantile(0.1), by_month.quantile(0.9), color=colour, alpha=0.18, lw=0)
     ax.plot(years, median, color=colour, lw=1.8, marker="o" if annual else None, ms=3.5, label=label)
 
 
 def plot_over_time(
     timeseries: pd.DataFrame, chart: TimeChart, colours: dict[str, str], caption: str, lang: str = "en"
 ) -> plt.Figure:
-    """Median over replications with a 10-90% band, one colour per scenario."""
-    fig, ax = titled_figure(tr(chart.title, lang), 3.9)
-    for name, runs in timeseries.groupby("scenario", sort=False):
-        band_over_time(ax, runs, chart.metric, colours[name], chart.annual, label=str(name))
-    ax.set_xlabel(tr("Year (annual assessment)" if chart.annual else "Years since start", lang), fontsize=9)
-    ax.set_ylabel(tr(chart.ylabel, lang), fontsize=9)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1) if chart.percent else StrMethodFormatter("{x:,.0f}"))
-    if chart.annual:
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_ylim(bottom=0 if chart.percent else None)
-    tidy_axes(ax)
-    handles, labels = ax.get_legend_handles_labels()
+    """Median over replications with a 10-90% band, one colour per scenario.
+
+    Two scenarios share one panel; with more, each policy gets its own panel beside the
+    baseline (small multiples), so that the bands stay readable.
+    """
+    names = list(dict.fromkeys(timeseries["scenario"]))
+    panels = [names] if len(names) <= 2 else [[names[0], policy] for policy in names[1:]]
+    ncols = 1 if len(panels) == 1 else 2
+    nrows = -(-len(panels) // ncols)
+    height = 3.9 if len(panels) == 1 else 1.4 + 2.2 * nrows
+    fig, axes = titled_figure(tr(chart.title, lang), height, nrows, ncols, squeeze=False, sharex=True, sharey=True)
+    by_scenario = dict(tuple(timeseries.groupby("scenario", sort=False)))
+    for ax, members in zip(axes.flat, panels, strict=False):
+        for name in members:
+            band_over_time(ax, by_scenario[name], chart.metric, colours[name], chart.annual, label=str(name))
+        if len(panels) > 1:
+            ax.set_title(f"{members[1]} vs {members[0]}", fontsize=9, loc="left")
+        ax.yaxis.set_major_formatter(
+            PercentFormatter(1.0, decimals=1) if chart.percent else StrMethodFormatter("{x:,.0f}")
+        )
+        if chart.annual:
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        tidy_axes(ax)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    if chart.percent:
+        axes[0, 0].set_ylim(bottom=0)  # after every panel is drawn: the axes share their limits
+    xlabel = tr("Year (annual assessment)" if chart.annual else "Years since start", lang)
+    for col in range(ncols):
+        shown = [row for row in range(nrows) if axes[row, col].get_visible()]
+        axes[shown[-1], col].set_xlabel(xlabel, fontsize=9)
+        axes[shown[-1], col].xaxis.set_tick_params(labelbottom=True)
+    if len(panels) == 1:
+        axes[0, 0].set_ylabel(tr(chart.ylabel, lang), fontsize=9)
+    else:
+        fig.supylabel(tr(chart.ylabel, lang), fontsize=9)
+    handles = [
+        plt.Line2D([], [], color=colours[n], lw=1.8, marker="o" if chart.annual else None, ms=3.5) for n in names
+    ]
     band = f" ({tr('median, 10–90% band', lang)})"
-    legend_on_top(fig, handles, [label + (band if i == 0 else "") for i, label in enumerate(labels)])
+    legend_on_top(fig, handles, [name + (band if i == 0 else "") for i, name in enumerate(names)])
     add_caption(fig, caption)
     return fig
 
@@ -199,9 +267,7 @@ def plot_over_time(
 def time_chart(data: ResultsData, chart: TimeChart, lang: str = "en") -> list[tuple[str, plt.Figure]]:
     """One of :data:`TIME_CHARTS` drawn from a results folder."""
     timeseries = data.need("timeseries", ("scenario", "replicate", "month", chart.metric))
-    colours = {**data.colours, **scenario_colours(list(dict.fromkeys(timeseries["scenario"])))}
-    colours.update(data.colours)
-    return [(chart.name, plot_over_time(timeseries, chart, colours, data.caption(lang), lang))]
+    return [(chart.name, plot_over_time(timeseries, chart, data.colours, data.caption(lang), lang))]
 
 
 def draw_standard_charts(folder: Path, timeseries: pd.DataFrame, manifest: dict[str, Any]) -> list[Path]:

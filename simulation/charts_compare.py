@@ -1,8 +1,10 @@
-"""Charts that set scenarios side by side: effects against the baseline, who bears credit
-losses, what the government pays by budget line, and the cost of each relapse averted.
+"""Charts that set scenarios side by side: effects, credit losses, fiscal cost, cost per relapse averted.
+
+Effects against the baseline, who bears credit losses, what the government pays by budget
+line, and the extra cost of each relapse averted.
 
 Each function takes a :class:`~simulation.chart_data.ResultsData` and a language and returns
-``(file stem, figure)`` pairs; it raises :class:`~simulation.chart_data.ChartUnavailable`
+``(file stem, figure)`` pairs; it raises :class:`~simulation.chart_data.ChartUnavailableError`
 when the folder lacks the data it needs.
 """
 
@@ -14,12 +16,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from agents.government import BUDGET_LINES
-from simulation.chart_data import ChartUnavailable, ResultsData
+from simulation.chart_data import ChartUnavailableError, ResultsData
 from simulation.chart_text import tr
-from simulation.charts import PARTS_PALETTE, add_caption, legend_on_top, tidy_axes, titled_figure
+from simulation.charts import (
+    PARTS_PALETTE,
+    add_caption,
+    colour_scenario_ticks,
+    legend_on_top,
+    tidy_axes,
+    titled_figure,
+)
 from simulation.stats import COST_PER_RELAPSE_AVERTED, RELAPSES_AVERTED
 
 Drawn = list[tuple[str, plt.Figure]]
@@ -80,19 +89,12 @@ def money_unit(largest: float) -> tuple[str, float]:
     return "yuan", 1.0
 
 
-def colour_scenario_ticks(ax: plt.Axes, names: list[str], colours: dict[str, str]) -> None:
-    """Scenario names on the y axis, each in its scenario's colour."""
-    for label, name in zip(ax.get_yticklabels(), names, strict=True):
-        label.set_color(colours.get(name, "#222222"))
-        label.set_fontweight("bold")
-
-
 def effects_forest(data: ResultsData, lang: str = "en") -> Drawn:
     """A forest plot per metric: each policy's paired difference against the baseline with its 95% CI."""
     comparison = data.need_comparison()
-    effects = [e for e in EFFECTS if e.metric in set(comparison["metric"])]
+    effects = [e for e in EFFECTS if e.metric in set(comparison["metric"].unique())]
     if not effects:
-        raise ChartUnavailable("comparison.csv has none of the headline metrics")
+        raise ChartUnavailableError("comparison.csv has none of the headline metrics")
     policies = list(dict.fromkeys(comparison["policy"]))
     baseline = str(comparison["baseline"].iloc[0])
     rows = (len(effects) + 1) // 2
@@ -122,6 +124,7 @@ def effects_forest(data: ResultsData, lang: str = "en") -> Drawn:
         ax.set_title(tr(effect.label, lang), fontsize=9, loc="left")
         ax.set_xlabel(tr(effect.unit, lang), fontsize=8)
         ax.xaxis.set_major_formatter(FuncFormatter(_signed))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         tidy_axes(ax, "x")
         ax.spines["left"].set_visible(False)
     for ax in axes.flat[len(effects) :]:
@@ -130,6 +133,15 @@ def effects_forest(data: ResultsData, lang: str = "en") -> Drawn:
     legend_on_top(fig, handles, policies)
     add_caption(fig, data.caption(lang, tr("policy − baseline; point: mean paired difference, line: 95% CI", lang)))
     return [("effects", fig)]
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _plain_number(value: float, _position: int) -> str:
+    text = f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:,.3g}"
+    return text.replace("-", "−")
 
 
 def _signed(value: float, _position: int) -> str:
@@ -144,7 +156,7 @@ def credit_losses_by_party(data: ResultsData, lang: str = "en") -> Drawn:
     """Stacked bars per scenario: written-off credit losses borne by each party over the run."""
     columns = tuple(column for column, _ in PARTIES)
     summary = data.need("summary", columns, any_of=True)
-    names = [n for n in data.scenario_names if n in set(summary["scenario"])]
+    names = [n for n in data.scenario_names if n in set(summary["scenario"].unique())]
     parts = {label: column for column, label in PARTIES if column in summary.columns}
     per_run = summary[["scenario"]].copy()
     for label, column in parts.items():
@@ -165,14 +177,21 @@ def credit_losses_by_party(data: ResultsData, lang: str = "en") -> Drawn:
         ax.barh(y, values, left=left, color=colour, height=0.6, edgecolor="white", linewidth=0.5)
         handles.append(Patch(color=colour))
         left += values
-    for yi, total in zip(y, left, strict=True):
-        ax.text(total, yi, f"  {total:,.1f}" if total < 100 else f"  {total:,.0f}", va="center", fontsize=8)
+    # a mean can hide one bad run (an enterprise default): the median of the runs' totals beside it
+    medians = per_run.set_index("scenario").sum(axis=1).groupby(level=0).median().reindex(names).fillna(0.0) * scale
+    for yi, total, median in zip(y, left, medians, strict=True):
+        text = f"  {_amount(total)} ({tr('median', lang)} {_amount(median)})"
+        ax.text(total, yi, text, va="center", fontsize=8)
     if totals.max() <= 0:
         ax.text(0.5, 0.5, tr("No credit losses in any scenario", lang), transform=ax.transAxes, ha="center")
     ax.set_yticks(y, names)
+    ax.set_ylim(-0.75, len(names) - 0.25)
     colour_scenario_ticks(ax, names, data.colours)
-    ax.set_xlabel(tr("{unit}, whole run, mean over replications", lang).format(unit=tr(unit, lang)), fontsize=9)
-    ax.set_xlim(0, max(float(left.max()), 1e-9) * 1.15)
+    ax.set_xlabel(
+        tr("Credit losses borne ({unit}, whole run, mean over replications)", lang).format(unit=tr(unit, lang)),
+        fontsize=9,
+    )
+    ax.set_xlim(0, max(float(left.max()), 1e-9) * 1.3)
     tidy_axes(ax, "x")
     legend_on_top(fig, handles, [tr(label, lang) for label in means.columns], ncol=3)
     add_caption(fig, data.caption(lang))
@@ -183,20 +202,20 @@ def fiscal_cost_by_line(data: ResultsData, lang: str = "en") -> Drawn:
     """Fiscal cost by budget line per scenario, and each policy's change against the baseline by line."""
     columns = tuple(f"fiscal_{line}" for line in BUDGET_LINES)
     summary = data.need("summary", columns, any_of=True)
-    names = [n for n in data.scenario_names if n in set(summary["scenario"])]
+    names = [n for n in data.scenario_names if n in set(summary["scenario"].unique())]
     present = [c for c in columns if c in summary.columns]
     means = summary.groupby("scenario")[present].mean().reindex(names).fillna(0.0)
     means.columns = [BUDGET_LINE_LABELS.get(c.removeprefix("fiscal_"), c) for c in present]
     means = means.loc[:, (means.abs() > 0).any()]
     if means.empty:
-        raise ChartUnavailable("summary.parquet records no fiscal outlay on any budget line")
+        raise ChartUnavailableError("summary.parquet records no fiscal outlay on any budget line")
     means = _fold_small_lines(means)
     policies = names[1:]
     unit, scale = money_unit(float(means.sum(axis=1).max()))
-    heights = [0.5 + 0.4 * len(names)] + ([0.5 + 0.4 * len(policies)] if policies else [])
+    heights = [0.35 + 0.4 * len(names)] + ([0.35 + 0.4 * len(policies)] if policies else [])
     fig, axes = titled_figure(
         tr("Fiscal cost by budget line", lang),
-        1.9 + sum(heights) + 0.5 * len(heights),
+        1.4 + sum(heights) + 0.5 * len(heights),
         len(heights),
         1,
         squeeze=False,
@@ -205,11 +224,13 @@ def fiscal_cost_by_line(data: ResultsData, lang: str = "en") -> Drawn:
     colours = {line: PARTS_PALETTE[k % len(PARTS_PALETTE)] for k, line in enumerate(means.columns)}
     _stacked(axes[0, 0], means * scale, colours, names, data.colours)
     axes[0, 0].set_title(tr("Total, whole run", lang), fontsize=9, loc="left")
-    axes[0, 0].set_xlabel(tr("{unit}, whole run, mean over replications", lang).format(unit=tr(unit, lang)), fontsize=8)
+    axes[0, 0].set_xlabel(
+        tr("Fiscal cost ({unit}, whole run, mean over replications)", lang).format(unit=tr(unit, lang)), fontsize=8
+    )
     if policies:
-        change = (means.loc[policies] - means.loc[names[0]]) * scale
+        change = means.loc[policies] - means.loc[names[0]]  # yuan
         change_unit, change_scale = money_unit(float(change.abs().sum(axis=1).max()))
-        change = change / scale * change_scale
+        change = change * change_scale
         ax = axes[1, 0]
         _stacked(ax, change, colours, policies, data.colours)
         net = change.sum(axis=1).to_numpy()
@@ -218,7 +239,10 @@ def fiscal_cost_by_line(data: ResultsData, lang: str = "en") -> Drawn:
         ax.axvline(0.0, color="#222222", lw=0.8)
         ax.set_title(tr("Change against {baseline}", lang).format(baseline=names[0]), fontsize=9, loc="left")
         ax.set_xlabel(
-            tr("{unit}, whole run, mean over replications", lang).format(unit=tr(change_unit, lang)), fontsize=8
+            tr("Change in fiscal cost ({unit}, whole run, mean over replications)", lang).format(
+                unit=tr(change_unit, lang)
+            ),
+            fontsize=8,
         )
     handles = [Patch(color=colours[line]) for line in means.columns]
     labels = [tr(line, lang) for line in means.columns]
@@ -254,8 +278,9 @@ def _stacked(
         right += np.clip(part, 0, None)
         left += np.clip(part, None, 0)
     ax.set_yticks(y, names)
+    ax.set_ylim(-0.75, len(names) - 0.25)
     colour_scenario_ticks(ax, names, scenario_colours)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.3g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
     tidy_axes(ax, "x")
 
 
@@ -264,7 +289,7 @@ def cost_per_relapse_averted(data: ResultsData, lang: str = "en") -> Drawn:
     comparison = data.need_comparison()
     rows = comparison[comparison["metric"] == COST_PER_RELAPSE_AVERTED].set_index("policy")
     if rows.empty:
-        raise ChartUnavailable("comparison.csv has no fiscal_cost_per_relapse_averted rows")
+        raise ChartUnavailableError("comparison.csv has no fiscal_cost_per_relapse_averted rows")
     averted = comparison[comparison["metric"] == RELAPSES_AVERTED].set_index("policy")["difference"]
     policies = list(rows.index)
     baseline = str(rows["baseline"].iloc[0])
@@ -279,7 +304,7 @@ def cost_per_relapse_averted(data: ResultsData, lang: str = "en") -> Drawn:
     for yi, policy in zip(y, policies, strict=True):
         row = rows.loc[policy]
         colour = data.colours.get(policy, "#222222")
-        note = tr("relapses averted: {n}", lang).format(n=f"{averted.get(policy, np.nan):+.1f}")
+        note = tr("relapses averted: {n} households", lang).format(n=f"{averted.get(policy, np.nan):,.1f}")
         if not np.isfinite(row["difference"]):
             ax.text(0, yi, "  " + tr("n/a: averts no relapses on average", lang), va="center", fontsize=8, color=colour)
             continue
@@ -295,7 +320,7 @@ def cost_per_relapse_averted(data: ResultsData, lang: str = "en") -> Drawn:
     ax.set_xlabel(
         tr("Extra fiscal cost per relapse averted ({unit}); line: 95% CI", lang).format(unit=tr(unit, lang)), fontsize=9
     )
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
     tidy_axes(ax, "x")
     add_caption(fig, data.caption(lang))
     return [("cost_per_relapse_averted", fig)]

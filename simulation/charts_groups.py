@@ -3,7 +3,7 @@
 They read ``by_group.parquet`` (one row per scenario, replicate, month, dimension
 ``region``/``household_group`` and group) and ``income_distribution.parquet`` (a sample of
 households per run at the ``start`` and ``end``: ``income_pc``, ``persons``); a folder
-without them gets :class:`~simulation.chart_data.ChartUnavailable`.
+without them gets :class:`~simulation.chart_data.ChartUnavailableError`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
-from simulation.chart_data import ChartUnavailable, ResultsData
+from simulation.chart_data import ChartUnavailableError, ResultsData
 from simulation.chart_text import tr
 from simulation.charts import add_caption, assessment_rows, band_over_time, legend_on_top, tidy_axes, titled_figure
 from simulation.schema_base import GROUPS, REGIONS
@@ -34,7 +34,7 @@ def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
         panels.append((dimension, heading, groups))
     columns = max(len(groups) for _, _, groups in panels)
     if columns == 0:
-        raise ChartUnavailable("by_group.parquet has no region or household_group rows")
+        raise ChartUnavailableError("by_group.parquet has no region or household_group rows")
     fig, axes = titled_figure(
         tr("Relapse into poverty by region and household group", lang),
         1.6 + 2.0 * len(panels),
@@ -44,7 +44,8 @@ def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
         sharey=True,
         sharex=True,
     )
-    names = [n for n in data.scenario_names if n in set(table["scenario"])]
+    names = [n for n in data.scenario_names if n in set(table["scenario"].unique())]
+    threshold = data.resolved().get("poverty", {}).get("large_scale_relapse_threshold")
     for row, (dimension, heading, groups) in enumerate(panels):
         for col in range(columns):
             ax = axes[row, col]
@@ -55,22 +56,29 @@ def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
             for name in names:
                 runs = rows[rows["scenario"] == name]
                 if not runs.empty:
-                    band_over_time(ax, runs, "relapse_rate", data.colours[name], annual=True, label=name)
+                    band = len(names) <= 2 or name == names[0]
+                    band_over_time(ax, runs, "relapse_rate", data.colours[name], True, label=name, band=band)
             if "exited" in rows.columns and not (rows["exited"] > 0).any():
                 ax.text(0.5, 0.5, tr("no household had exited poverty", lang), transform=ax.transAxes,
                         ha="center", va="center", fontsize=7, color="#666666")  # fmt: skip
+            if threshold is not None:
+                ax.axhline(float(threshold), color="#B2182B", ls="--", lw=1.0)
             ax.set_title(f"{tr(heading, lang)}: {tr(groups[col], lang)}", fontsize=9, loc="left")
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_ylim(bottom=0)
             tidy_axes(ax)
             if row == len(panels) - 1 or col >= len(panels[row + 1][2]):
                 ax.set_xlabel(tr("Year", lang), fontsize=8)
+    axes[0, 0].set_ylim(bottom=0)  # after every panel is drawn: the axes share their limits
     fig.supylabel(tr("Annual relapse rate (relapses / exited households)", lang), fontsize=9)
     handles = [plt.Line2D([], [], color=data.colours[n], marker="o", lw=1.8, ms=3.5) for n in names]
-    labels = [n + (f" ({tr('median, 10–90% band', lang)})" if i == 0 else "") for i, n in enumerate(names)]
+    shown = "median, 10–90% band" if len(names) <= 2 else "median; shaded: its 10–90% band"
+    labels = [n + (f" ({tr(shown, lang)})" if i == 0 else "") for i, n in enumerate(names)]
+    if threshold is not None:
+        handles.append(plt.Line2D([], [], color="#B2182B", ls="--", lw=1.0))
+        labels.append(tr("large-scale relapse threshold {value:.0%}", lang).format(value=float(threshold)))
     legend_on_top(fig, handles, labels)
-    add_caption(fig, data.caption(lang))
+    add_caption(fig, data.caption(lang, tr("lines: median over replications", lang)))
     return [("relapse_by_group", fig)]
 
 
@@ -85,28 +93,27 @@ def income_distribution(data: ResultsData, lang: str = "en") -> Drawn:
     top = float(np.quantile(incomes, 0.97)) if incomes.size else line * 5
     low = min(0.0, float(np.quantile(incomes, 0.005))) if incomes.size else 0.0
     edges = np.arange(np.floor(low / INCOME_BIN) * INCOME_BIN, top + INCOME_BIN, INCOME_BIN)
-    whens = [w for w in ("start", "end") if w in set(sample["when"])]
+    whens = [w for w in ("start", "end") if w in set(sample["when"].unique())]
     if not whens:
-        raise ChartUnavailable("income_distribution.parquet has no 'start' or 'end' rows")
+        raise ChartUnavailableError("income_distribution.parquet has no 'start' or 'end' rows")
     fig, axes = titled_figure(
         tr("Per-capita income distribution at the start and end", lang), 5.2, len(whens), 1, squeeze=False,
         sharex=True, sharey=True,
     )  # fmt: skip
-    names = [n for n in data.scenario_names if n in set(sample["scenario"])]
+    names = [n for n in data.scenario_names if n in set(sample["scenario"].unique())]
     for ax, when in zip(axes[:, 0], whens, strict=True):
         part = sample[sample["when"] == when]
         for name in names:
             runs = part[part["scenario"] == name]
             shares = _person_shares(runs, edges)
             below = float(runs.loc[runs["income_pc"] < line, "persons"].sum() / max(runs["persons"].sum(), 1e-12))
-            label = f"{name}: {tr('{below:.1%} below the line', lang).format(below=below)}"
+            label = f"{name}: {tr('{below:.1%} below the poverty line', lang).format(below=below)}"
             ax.stairs(shares, edges, color=data.colours[name], lw=1.5, label=label)
-        ax.axvline(line, color="#222222", ls="--", lw=1.0)
-        ax.axvline(monitoring, color="#222222", ls=":", lw=1.0)
-        ax.text(line, 1.0, " " + tr("poverty line {value:,.0f}", lang).format(value=line),
-                transform=ax.get_xaxis_transform(), fontsize=7, va="top", ha="left")  # fmt: skip
-        ax.text(monitoring, 0.88, " " + tr("monitoring line {value:,.0f}", lang).format(value=monitoring),
-                transform=ax.get_xaxis_transform(), fontsize=7, va="top", ha="left")  # fmt: skip
+        ax.axvline(
+            line, color="#222222", ls="--", lw=1.0, label=tr("poverty line {value:,.0f}", lang).format(value=line)
+        )
+        ax.axvline(monitoring, color="#222222", ls=":", lw=1.0,
+                   label=tr("monitoring line {value:,.0f}", lang).format(value=monitoring))  # fmt: skip
         title = tr("Start", lang) if when == "start" else tr("End (year {years})", lang).format(years=years)
         ax.set_title(title, fontsize=9, loc="left")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))

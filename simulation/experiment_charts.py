@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from simulation.chart_data import ChartUnavailable, ResultsData
+from simulation.chart_data import ChartNotApplicableError, ChartUnavailableError, ResultsData
 from simulation.chart_text import tr
-from simulation.charts import PALETTE, add_caption, legend_on_top, tidy_axes, titled_figure
+from simulation.charts import PALETTE, add_caption, colour_scenario_ticks, legend_on_top, tidy_axes, titled_figure
 from simulation.experiments import key_unit
 from simulation.metrics import METRIC_BY_NAME
 
 GREY = "#888888"
+INDEX_COLOURS = ("#4D4D4D", "#ABABAB")  # greys: indices are not scenarios
 HEADLINE = "relapse_rate"
 Drawn = list[tuple[str, plt.Figure]]
 
@@ -74,6 +75,8 @@ def comparison_chart(
             )
     ax.axvline(0.0, color="#222222", lw=0.8)
     ax.set_yticks(range(len(rows)), list(rows["policy"])[::-1])
+    if colours:
+        colour_scenario_ticks(ax, list(rows["policy"])[::-1], colours)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     if _is_share(metric):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:+.2f}".replace("-", "−")))
@@ -82,7 +85,7 @@ def comparison_chart(
         ax.set_xlabel(tr("Difference in {metric}", lang).format(metric=metric_label(metric, lang)), fontsize=9)
     tidy_axes(ax, "x")
     handles = [
-        plt.Line2D([], [], color=PALETTE[1], marker="o", lw=1.5),
+        plt.Line2D([], [], color="#222222", marker="o", lw=1.5),
         plt.Line2D([], [], color=GREY, marker="s", mfc="white", lw=1.5),
     ]
     labels = [tr("paired 95% CI (common random numbers)", lang), tr("unpaired (Welch) 95% CI", lang)]
@@ -96,9 +99,7 @@ def sweep_heatmap(
 ) -> plt.Figure:
     """Mean of ``metric`` over replicates across two varied keys (a grid, or scattered points)."""
     means = summary.groupby("point").agg({x_key: "first", y_key: "first", metric: "mean"})
-    fig, ax = titled_figure(
-        tr("{metric} across {x} and {y}", lang).format(metric=metric, x=x_key, y=y_key), 4.8
-    )
+    fig, ax = titled_figure(tr("{metric} across {x} and {y}", lang).format(metric=metric, x=x_key, y=y_key), 4.8)
     percent = _is_share(metric)
     xs, ys = np.unique(means[x_key]), np.unique(means[y_key])
     if len(xs) * len(ys) == len(means):  # a full grid: one cell per combination
@@ -117,6 +118,7 @@ def sweep_heatmap(
     if percent:
         bar.formatter = PercentFormatter(1.0, decimals=1)
         bar.update_ticks()
+    bar.ax.tick_params(labelsize=8)
     ax.set_xlabel(key_label(x_key), fontsize=9)
     ax.set_ylabel(key_label(y_key), fontsize=9)
     ax.tick_params(labelsize=8)
@@ -147,7 +149,15 @@ def sensitivity_bars(indices: pd.DataFrame, outcome: str, method: str, caption: 
         part = rows[rows["index"] == index].set_index("parameter").reindex(parameters)
         positions = np.arange(len(parameters))[::-1] + (len(shown) / 2 - k - 0.5) * height
         errors = part["conf"].fillna(0.0).to_numpy()
-        ax.barh(positions, part["value"], height=height, xerr=errors, color=PALETTE[k], capsize=3)
+        ax.barh(
+            positions,
+            part["value"],
+            height=height,
+            xerr=errors,
+            color=INDEX_COLOURS[k],
+            capsize=3,
+            error_kw={"ecolor": "#B2182B", "lw": 1.2},
+        )
     ax.set_yticks(np.arange(len(parameters))[::-1], [key_label(p) for p in parameters], fontsize=8)
     ax.axvline(0.0, color="#222222", lw=0.8)
     unit = (
@@ -157,7 +167,7 @@ def sensitivity_bars(indices: pd.DataFrame, outcome: str, method: str, caption: 
     )
     ax.set_xlabel(tr("Index ({unit}); bars: 95% CI", lang).format(unit=unit), fontsize=9)
     tidy_axes(ax, "x")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=PALETTE[k]) for k in range(len(shown))]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=INDEX_COLOURS[k]) for k in range(len(shown))]
     legend_on_top(fig, handles, [tr(_index_names[i], lang) for i in shown], ncol=2)
     add_caption(fig, caption)
     return fig
@@ -181,8 +191,8 @@ def design_caption(data: ResultsData, lang: str) -> str:
 def comparison_intervals_chart(data: ResultsData, lang: str = "en", metric: str = HEADLINE) -> Drawn:
     """The paired and unpaired intervals of ``metric`` from a results folder."""
     comparison = data.need_comparison()
-    if metric not in set(comparison["metric"]):
-        raise ChartUnavailable(f"comparison.csv has no rows for {metric}")
+    if metric not in set(comparison["metric"].unique()):
+        raise ChartUnavailableError(f"comparison.csv has no rows for {metric}")
     return [("comparison", comparison_chart(comparison, metric, data.caption(lang), data.colours, lang))]
 
 
@@ -199,8 +209,10 @@ def sweep_chart(data: ResultsData, lang: str = "en", metric: str = HEADLINE) -> 
     """The heatmap of ``metric`` over the first two keys a sweep varied."""
     keys = varied_keys(data)
     if data.kind != "sweep" or len(keys) < 2:
-        raise ChartUnavailable("a heatmap needs a sweep over two or more keys (agrifin sweep --vary ... --vary ...)")
-    summary = data.need("summary", ("point", keys[0], keys[1], metric))
+        raise ChartNotApplicableError(
+            "a heatmap needs a sweep over two or more keys (agrifin sweep --vary ... --vary ...)"
+        )
+    summary = data.need("summary", ("point", keys[0], keys[1], metric), by_point=True)
     figure = sweep_heatmap(summary, keys[0], keys[1], metric, design_caption(data, lang), lang)
     return [(f"sweep_{metric}", figure)]
 
@@ -208,13 +220,11 @@ def sweep_chart(data: ResultsData, lang: str = "en", metric: str = HEADLINE) -> 
 def sensitivity_chart(data: ResultsData, lang: str = "en", metric: str | None = None) -> Drawn:
     """Sensitivity bars for each outcome in ``sensitivity.csv`` (or only ``metric``)."""
     if data.kind != "sensitivity" and data.sensitivity is None:
-        raise ChartUnavailable("sensitivity indices come from agrifin sensitivity (no sensitivity.csv)")
+        raise ChartNotApplicableError("sensitivity indices come from agrifin sensitivity (no sensitivity.csv)")
     indices = data.need("sensitivity", ("outcome", "method", "parameter", "index", "value", "conf"))
     outcomes = [metric] if metric else list(dict.fromkeys(indices["outcome"]))
-    if metric and metric not in set(indices["outcome"]):
-        raise ChartUnavailable(f"sensitivity.csv has no indices for {metric}")
+    if metric and metric not in set(indices["outcome"].unique()):
+        raise ChartUnavailableError(f"sensitivity.csv has no indices for {metric}")
     method = str(indices["method"].iloc[0])
     caption = design_caption(data, lang)
-    return [
-        (f"sensitivity_{name}", sensitivity_bars(indices, name, method, caption, lang)) for name in outcomes
-    ]
+    return [(f"sensitivity_{name}", sensitivity_bars(indices, name, method, caption, lang)) for name in outcomes]
