@@ -28,6 +28,7 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
 BOTTOM = PAGE_HEIGHT - MARGIN_BOTTOM  # the lowest y (from the top) content may reach
 NEW_PAGE_SECTIONS = ("charts", "parameters", "provenance")
 CELL_PAD = 0.06  # inches either side of a table cell
+SHORT_TABLE = 0.5 * (BOTTOM - MARGIN_TOP)  # a table this short is never split across pages
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,8 @@ class Layout:
         header = [wrap(c, HEADER_CELL, w - 2 * CELL_PAD) for c, w in zip(table.columns, widths, strict=True)]
         rows = [[wrap(c, CELL, w - 2 * CELL_PAD) for c, w in zip(row, widths, strict=True)] for row in table.rows]
         header_height = max(len(c) for c in header) * HEADER_CELL.line + 0.05
-        caption_height = len(wrap(table.caption, HEADER_CELL, WIDTH)) * HEADER_CELL.line if table.caption else 0.0
-        total = caption_height + header_height + sum(max(len(c) for c in row) * CELL.line + 0.03 for row in rows)
-        if total + 0.1 > self.room() and total <= 0.5 * (BOTTOM - MARGIN_TOP):
+        total = table_height(table)
+        if total + 0.1 > self.room() and total <= SHORT_TABLE:
             self.new_page()  # a short table is kept whole rather than split
         if table.caption:
             caption = wrap(table.caption, HEADER_CELL, WIDTH)
@@ -316,9 +316,26 @@ def paginate(report: Report) -> list[Page]:
         first = section.blocks[0] if section.blocks else None
         following = 0.0 if first is None else _first_height(first)
         layout.heading(section.title, section.level, following)
-        for block in section.blocks:
+        for block, following in zip(section.blocks, [*section.blocks[1:], None], strict=True):
+            if isinstance(block, Paragraph) and isinstance(following, Table):
+                # the sentence that introduces a table stays on the table's page
+                height = len(wrap(block.text, BODY, WIDTH)) * BODY.line + 0.08
+                total = table_height(following)
+                layout.ensure(height + (total + 0.1 if total <= SHORT_TABLE else 4 * CELL.line + 0.4))
             layout.block(block)
     return layout.finish()
+
+
+def table_height(table: Table) -> float:
+    """The height of a whole table with its caption, in inches."""
+    widths = column_widths(table)
+    header = max(len(wrap(c, HEADER_CELL, w - 2 * CELL_PAD)) for c, w in zip(table.columns, widths, strict=True))
+    caption = len(wrap(table.caption, HEADER_CELL, WIDTH)) * HEADER_CELL.line if table.caption else 0.0
+    rows = sum(
+        max(len(wrap(c, CELL, w - 2 * CELL_PAD)) for c, w in zip(row, widths, strict=True)) * CELL.line + 0.03
+        for row in table.rows
+    )
+    return caption + header * HEADER_CELL.line + 0.05 + rows
 
 
 def figure_size(figure: Figure) -> tuple[float, float, list[str]]:
