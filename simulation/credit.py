@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.bank import Bank, best_first_within
+from agents.bank import Bank
 from agents.government import Government
 from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
+from simulation.credit_demand import FARM_BUSINESS, MICROCREDIT, CreditDemand
+from simulation.credit_guarantee import GuaranteeHooks
 from simulation.differentiation import Differentiation
 from simulation.ledger import Ledger
 from simulation.loans import (
     ACTIVE,
-    BULLET,
-    EQUAL_INSTALMENTS,
     HOUSEHOLD,
     INVESTMENT,
     NONPERFORMING,
@@ -34,7 +34,6 @@ from simulation.scenario import Scenario
 from simulation.waterfall import LossWaterfall
 
 PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
-MICROCREDIT, FARM_BUSINESS = 0, 1
 BRANCH, ONLINE = 0, 1
 
 
@@ -42,7 +41,7 @@ def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole > 0 else 0.0
 
 
-class CreditMarket:
+class CreditMarket(CreditDemand, GuaranteeHooks):
     """Households, banks, the loan book and the government meet here each month."""
 
     def __init__(
@@ -323,91 +322,6 @@ class CreditMarket:
             )
         self.disburse(month)
 
-    def microcredit_demand(self, opportunity_draw: np.ndarray, project_return: np.ndarray, has_loan: np.ndarray):
-        """Eligible households (ex-poor or below the monitoring line) with a worthwhile project."""
-        hh, terms = self.households, self.terms[MICROCREDIT]
-        eligible = self.microcredit_eligible() & ~has_loan & (hh.labour > 0)
-        ceiling = self.differentiation.values("credit.products.microcredit.ceiling")
-        amount = np.clip(self.credit.demand.project_size * hh.productivity, terms.min_amount, ceiling)
-        # worth it when the project's return beats what the borrower pays for the loan
-        rate, subsidy = self.pricing(MICROCREDIT)
-        borrower_rate = rate * (1.0 - subsidy)
-        wants = (opportunity_draw < self.credit.demand.opportunity_rate) & (project_return > borrower_rate)
-        applies = eligible & wants & self.aware & terms.enabled
-        return applies, amount, project_return, np.full(hh.n, terms.term_months), self.investment_terms(terms)
-
-    def pricing(self, product: int) -> tuple[np.ndarray | float, np.ndarray | float]:
-        """Rate and subsidised share of interest of a product.
-
-        Per household for microcredit (they may differ by region and group), the
-        product's own for the others.
-        """
-        if product == MICROCREDIT:
-            values = self.differentiation.values
-            return (
-                values("credit.products.microcredit.rate"),
-                values("credit.products.microcredit.interest_subsidy_share"),
-            )
-        terms = self.terms[product]
-        return terms.rate, terms.interest_subsidy_share
-
-    def investment_terms(self, terms) -> tuple[int, int]:
-        """Repayment type and purpose of an investment loan under the product's terms."""
-        return (BULLET if terms.repayment == "bullet" else EQUAL_INSTALMENTS), INVESTMENT
-
-    def farm_investment_demand(self, opportunity_draw: np.ndarray, project_return: np.ndarray, has_loan: np.ndarray):
-        """Farming households with an expansion project (greenhouse, machinery, more land) worth its rate.
-
-        The expansion opportunity is the top band of the same draw whose bottom band is the
-        microcredit opportunity, so the two are distinct events of one full-length draw.
-        """
-        hh, terms, demand = self.households, self.terms[FARM_BUSINESS], self.credit.demand
-        sees = opportunity_draw >= 1.0 - demand.farm_opportunity_rate
-        amount = np.clip(demand.farm_project_size * hh.productivity, terms.min_amount, terms.ceiling)
-        applies = sees & (project_return > terms.rate) & hh.farms_own_land & (hh.labour > 0) & ~has_loan
-        applies &= ~hh.blacklisted & self.aware & terms.enabled
-        return applies, amount, project_return, np.full(hh.n, terms.term_months), self.investment_terms(terms)
-
-    def microcredit_eligible(self) -> np.ndarray:
-        """Households eligible for microcredit.
-
-        Ex-poor households and those below the monitoring line at the last assessment,
-        without a written-off loan on record.
-        """
-        hh, poverty = self.households, self.params.poverty
-        at_risk = hh.assessed_income_pc < poverty.line * poverty.monitoring_multiple
-        return ((hh.group == 0) | at_risk) & ~hh.blacklisted
-
-    def working_capital_demand(self, month_of_year: int, has_loan: np.ndarray):
-        """Farming households whose cash will not cover the coming planting's inputs.
-
-        They apply early enough for the loan to arrive the month before planting: one month
-        ahead online, one month plus the approval lag at the branch.
-        """
-        hh, terms = self.households, self.terms[FARM_BUSINESS]
-        crops = self.params.farming.crops.in_order()
-        plant = np.array([c.plant_month for c in crops])[hh.crop]
-        harvest = np.array([c.harvest_month for c in crops])[hh.crop]
-        channels = self.credit.channels
-        lag = np.where(
-            channels.online.enabled & hh.digital,
-            channels.online.approval_lag_months,
-            channels.branch.approval_lag_months,
-        )
-        plants_next_month = (plant - month_of_year) % 12 == lag + 1
-        gap = hh.input_bill() - np.maximum(hh.cash - hh.subsistence(), 0.0)
-        # order financing: a contracted farmer borrows the whole input bill against the contract
-        chain = self.order_financed
-        need = np.where(chain, hh.input_bill(), gap)
-        applies = plants_next_month & hh.farms_own_land & (need >= terms.min_amount) & ~has_loan & ~hh.blacklisted
-        applies &= (self.aware | chain) & terms.enabled
-        revenue = np.array([c.revenue_per_mu for c in crops])[hh.crop] * hh.productivity
-        cost = np.array([c.input_cost_per_mu for c in crops])[hh.crop]
-        margin = np.divide(revenue - cost, cost, out=np.zeros(hh.n), where=cost > 0)
-        # the loan runs from now to the harvest that follows the coming planting
-        term = np.minimum((plant - month_of_year) % 12 + (harvest - plant) % 12 + 1, terms.term_months)
-        return applies, np.minimum(need, terms.ceiling), margin, term, (BULLET, WORKING_CAPITAL)
-
     def apply(
         self,
         product: int,
@@ -485,64 +399,6 @@ class CreditMarket:
         )
         if repayment_and_purpose[1] == INVESTMENT:
             hh.pending_return[chosen] = true_return[chosen]
-
-    # ------------------------------------------------------------------ risk sharing
-    def refresh_risk_exposure(self) -> None:
-        """What the guarantor and the risk fund stand behind now (live and pending loans)."""
-        book = self.book
-        live = book.rows_with(PENDING, ACTIVE, NONPERFORMING)
-        owed = np.where(book.status[live] == PENDING, book.principal[live], book.balance[live])
-        if self.waterfall.guarantor is not None:
-            self.waterfall.guarantor.outstanding = float(owed[book.guaranteed[live]].sum())
-        if self.waterfall.fund is not None:
-            self.waterfall.fund.backed = float(owed[book.backed[live]].sum())
-
-    def relaxed(self, threshold: np.ndarray) -> np.ndarray:
-        """The approval threshold for a guaranteed loan: lower the less of the loss the bank keeps."""
-        terms = self.params.guarantee
-        return threshold - terms.approval_relaxation * (1.0 - terms.risk_shares.bank)
-
-    def offer_guarantees(
-        self, product: str, estimate: np.ndarray, amount: np.ndarray, affordable: np.ndarray, threshold: np.ndarray
-    ) -> np.ndarray:
-        """The guarantor covers applications that pass the relaxed rule, best first, up to its leverage cap."""
-        guarantor = self.waterfall.guarantor
-        if guarantor is None or product not in self.params.guarantee.products:
-            return np.zeros(estimate.size, bool)
-        candidates = (estimate >= self.relaxed(threshold)) & affordable
-        offered = best_first_within(estimate, amount, candidates, guarantor.room())
-        guarantor.outstanding += float(amount[offered].sum())
-        guarantor.refused_month += int((candidates & ~offered).sum())
-        return offered
-
-    def back_by_fund(self, product: str, estimate: np.ndarray, amount: np.ndarray, approved: np.ndarray) -> np.ndarray:
-        """The county risk fund backs approved loans of its products while within its loan multiple."""
-        fund = self.waterfall.fund
-        if fund is None or product not in fund.terms.products:
-            return np.zeros(estimate.size, bool)
-        backed = best_first_within(estimate, amount, approved, fund.room())
-        fund.backed += float(amount[backed].sum())
-        return backed
-
-    def charge_guarantee_fees(self, rows: np.ndarray) -> None:
-        """Guarantee fees at disbursement.
-
-        The borrower (and any fee subsidy) pays the guarantee fee; the guarantor pays its
-        re-guarantee fee.
-        """
-        guarantor, reguarantor = self.waterfall.guarantor, self.waterfall.reguarantor
-        rows = rows[self.book.guaranteed[rows]]
-        if guarantor is None or rows.size == 0:
-            return
-        years = self.book.term[rows] / 12.0
-        fee = guarantor.terms.fee_rate * self.book.principal[rows] * years
-        subsidy = guarantor.terms.fee_subsidy_share
-        self.ledger.pay(
-            "guarantee_fees", HOUSEHOLDS, guarantor.sector, fee * (1.0 - subsidy), payer_rows=self.book.borrower[rows]
-        )
-        self.government.pay_to("guarantee_fee_subsidy", guarantor.sector, float(fee.sum() * subsidy))
-        refee = float((reguarantor.terms.fee_rate * self.book.principal[rows] * years).sum())
-        self.ledger.pay("reguarantee_fees", guarantor.sector, reguarantor.sector, refee)
 
     def disburse(self, month: int) -> None:
         """Pay out pending loans whose approval lag has passed; investment loans are spent on the project at once."""
