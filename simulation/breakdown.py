@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation.loans import ACTIVE, NONPERFORMING
+from simulation.loans import ACTIVE, HOUSEHOLD, NONPERFORMING
 from simulation.schema_base import GROUPS, REGIONS
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     cell = hh.region.astype(np.int64) * len(GROUPS) + hh.group
     relapsed, exited, _ = model.relapse_by()
     live = book.rows_with(ACTIVE, NONPERFORMING)
+    live = live[book.borrower_kind[live] == HOUSEHOLD]  # cooperatives' and enterprises' loans are not households'
     balance = np.bincount(book.borrower[live], weights=book.balance[live], minlength=hh.n)
     npl = book.status[live] == NONPERFORMING
     npl_balance = np.bincount(book.borrower[live[npl]], weights=book.balance[live[npl]], minlength=hh.n)

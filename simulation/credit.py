@@ -82,7 +82,6 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         self.aware = (setup.random(households.n) < self.credit.demand.awareness) | self.in_liaison | online_reach
         self.terms = [getattr(self.credit.products, name) for name in PRODUCTS]
         self.month_stats: dict[str, float] = {}
-        self.month_disbursed = 0
         self.interest_received_early = np.zeros(len(banks))  # interest paid outside servicing this month
         self.order_financed = np.zeros(households.n, bool)  # set by the value chain: active contracts
 
@@ -255,7 +254,6 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         chain = book.chain[live]
         micro = book.product[live] == MICROCREDIT
         nonperforming = book.status[live] == NONPERFORMING
-        disbursed = book.rows_with(ACTIVE)
         return {
             "credit_coverage": float((borrowers & eligible).sum() / max(eligible.sum(), 1)),
             "borrower_share": float(borrowers.mean()),
@@ -271,7 +269,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             "credit_losses_bank": float(sum(b.losses_month for b in self.banks)),
             "interest_subsidy_paid": self.month_stats.get("interest_subsidy_paid", 0.0),
             "loan_defaults": self.month_stats.get("defaults", 0.0),
-            "loans_disbursed": float((book.start[disbursed] == self.month_disbursed).sum()) if disbursed.size else 0.0,
+            "loans_disbursed": self.month_stats.get("disbursed", 0.0),
             **self.waterfall.measure(),
             "loans_diverted": self.month_stats.get("diverted", 0.0),
             "diversions_caught": self.month_stats.get("diversions_caught", 0.0),
@@ -284,7 +282,6 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
     def lend(self, month: int, month_of_year: int) -> None:
         """Applications, screening and approval, then disbursement of loans whose lag has passed."""
         hh, s = self.households, self.streams
-        self.month_disbursed = month
         # full-length draws every month, whoever applies (common random numbers)
         opportunity_draw = s.application.random(hh.n)
         project_return = np.maximum(
@@ -408,6 +405,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         if rows.size == 0:
             return
         book.disburse(rows, month)
+        self.month_stats["disbursed"] = float(rows.size)
         borrower = book.borrower[rows]
         for bank in self.banks:
             mine = book.bank[rows] == bank.index

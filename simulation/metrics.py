@@ -71,15 +71,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("loans_outstanding", "yuan", "Principal outstanding, all products", "last_year"),
     Metric("loans_outstanding_microcredit", "yuan", "Principal outstanding: poverty-relief microcredit", "last_year"),
     Metric("loans_outstanding_farm_business", "yuan", "Principal outstanding: farm business loans", "last_year"),
-    Metric(
-        "loans_outstanding_cooperative", "yuan", "Principal outstanding: cooperative loans", "last_year", built=False
-    ),
+    Metric("loans_outstanding_cooperative", "yuan", "Principal outstanding: cooperative loans", "last_year"),
     Metric(
         "loans_outstanding_enterprise_working_capital",
         "yuan",
         "Principal outstanding: enterprise loans",
         "last_year",
-        built=False,
     ),
     Metric(
         "npl_ratio",
@@ -133,7 +130,7 @@ METRICS: tuple[Metric, ...] = (
         "Households monitored (flagged and not yet back above the monitoring line)",
         "last_year",
     ),
-    Metric("new_flags", "households", "Households newly flagged this month", "sum"),
+    Metric("new_flags", "flags", "Flags raised this month (a household already monitored may be flagged again)", "sum"),
     Metric(
         "monitoring_precision", "share", "Monitored households truly at risk (below the monitoring line)", "last_year"
     ),

@@ -32,8 +32,13 @@ class EnterpriseTerms(Section):
         le=5,
     )
     price_premium: float = field(0.05, "share over spot", "Premium under the premium rule", ge=0, le=1)
-    yield_gain: float = field(0.08, "share of harvest", "Higher yields of contracted farmers from the enterprise's "
-                              "seed, inputs and technical services (assumption)", ge=0, le=1)
+    yield_gain: float = field(
+        0.08,
+        "share of harvest",
+        "Higher yields of contracted farmers from the enterprise's seed, inputs and technical services (assumption)",
+        ge=0,
+        le=1,
+    )
     processing_margin: float = field(
         0.22, "share of purchase value", "Value added by processing, at price index 1", ge=0, le=3
     )
@@ -53,7 +58,10 @@ class EnterpriseTerms(Section):
     wage: float = field(3_000.0, "yuan per month", "Monthly wage of a local worker", ge=0)
     capital_share: float = field(0.3, "share of expected annual purchases", "Cash at start (working capital)", ge=0)
     working_capital_share: float = field(
-        0.4, "share of expected annual purchases", "Working-capital loan taken each January (bullet, 12 months)", ge=0
+        0.4,
+        "share of expected annual purchases",
+        "Working-capital loan taken each January (bullet, 13 months: it rolls over once the next arrives)",
+        ge=0,
     )
     fail_year: int = field(
         0,

@@ -241,13 +241,14 @@ class ValueChain:
         loans = loans[(book.borrower_kind[loans] == ENTERPRISE) & (book.borrower[loans] == enterprise.index)]
         book.status[loans] = NONPERFORMING
         book.default_month[loans] = month
+        self.credit.month_stats["defaults"] = self.credit.month_stats.get("defaults", 0.0) + loans.size
         self.month_stats["enterprise_defaults"] = self.month_stats.get("enterprise_defaults", 0.0) + 1.0
 
     def cash_of(self, kind: int) -> np.ndarray:
-        """Cash of every cooperative, or of every enterprise (yuan)."""
+        """Cash each cooperative, or each enterprise, can pay its loans with (a failed enterprise pays nothing)."""
         if kind == COOPERATIVE:
             return self.coops.cash
-        return np.array([e.cash for e in self.enterprises])
+        return np.array([e.cash if e.active else 0.0 for e in self.enterprises])
 
     def service_institutions(self, month: int, year: int) -> None:
         """Cooperatives and enterprises pay their loans from their cash; overheads; failures."""
@@ -266,7 +267,8 @@ class ValueChain:
                 self.pay_loans(kind, borrower[mine], paid[mine], bank.sector)
                 interest = np.minimum(paid[mine], due.interest[mine])
                 self.credit.interest_received_early[bank.index] += float(interest.sum())
-            book.apply_payments(due, paid, self.params.credit.default_days, month)
+            defaults = book.apply_payments(due, paid, self.params.credit.default_days, month)
+            self.credit.month_stats["defaults"] = self.credit.month_stats.get("defaults", 0.0) + defaults.size
         for enterprise in self.enterprises:
             if not enterprise.active:
                 continue
@@ -281,11 +283,12 @@ class ValueChain:
         if not self.enabled:
             return
         if month_of_year == 1:
+            self.coops.liability_paid_year[:] = 0.0  # the joint-liability cap is per year
             for enterprise in self.enterprises:
                 amount = enterprise.terms.working_capital_share * enterprise.scale
                 if enterprise.active and amount > 0:
                     self.open_loan(
-                        ENTERPRISE, np.array([enterprise.index]), np.array([amount]), 12, month, enterprise.sector
+                        ENTERPRISE, np.array([enterprise.index]), np.array([amount]), 13, month, enterprise.sector
                     )
         if self.terms.cooperatives.input_credit:
             self.lend_inputs(month, month_of_year)
@@ -310,7 +313,8 @@ class ValueChain:
         borrowing = np.flatnonzero(need >= product.min_amount)
         if borrowing.size == 0:
             return
-        term = ((harvest[members] - month_of_year) % 12).max() + 1
+        # until the harvest that follows the coming planting
+        term = ((plant[members] - month_of_year) % 12 + (harvest[members] - plant[members]) % 12).max() + 1
         self.open_loan(COOPERATIVE, borrowing, np.minimum(need[borrowing], product.ceiling), term, month, COOPERATIVES)
         served = members[np.isin(coops.of_household[members], borrowing)]
         self.ledger.pay(
