@@ -45,9 +45,12 @@ class Insurer(mesa.Agent):
             self.premiums_year = self.claims_year = self.recovered_year = 0.0
 
     def book_premiums(self, amount: float) -> None:
-        """Count premiums received (the payers moved the money through the ledger)."""
+        """Count premiums received (the payers moved the money); cede the reinsurer's share."""
         self.premiums_month += amount
         self.premiums_year += amount
+        if self.terms.catastrophe_cover == "reinsurance":
+            ceded = self.terms.reinsurance_premium_share * amount
+            self.ledger.pay("reinsurance_premiums", INSURER, REST_OF_WORLD, ceded)
 
     def book_claims(self, amount: float) -> None:
         """Count claims paid, and draw on the catastrophe cover beyond the stop-loss."""

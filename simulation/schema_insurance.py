@@ -101,6 +101,13 @@ class Insurer(Section):
     catastrophe_cover: str = field(
         "reinsurance", "", "Who pays claims beyond the stop-loss in a year: reinsurance, government or none"
     )
+    reinsurance_premium_share: float = field(
+        0.08,
+        "share of premiums",
+        "Premiums ceded to the reinsurer for the stop-loss cover (reinsurance only)",
+        ge=0,
+        le=1,
+    )
     stop_loss_ratio: float = field(
         1.5,
         "x premiums of the year",
