@@ -34,7 +34,8 @@ COUNTS = (
 def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     """This month's counts and rates by region and by household group (one row per category)."""
     hh, book = model.households, model.loans
-    cell = hh.region.astype(np.int64) * len(GROUPS) + hh.group
+    k = len(REGIONS) * len(GROUPS)
+    cell = hh.region * np.int8(len(GROUPS)) + hh.group  # int8: 0..8
     relapsed, exited, _ = model.relapse_by()
     live = book.rows_with(ACTIVE, NONPERFORMING)
     live = live[book.borrower_kind[live] == HOUSEHOLD]  # cooperatives' and enterprises' loans are not households'
@@ -42,24 +43,31 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     npl = book.status[live] == NONPERFORMING
     npl_balance = np.bincount(book.borrower[live[npl]], weights=book.balance[live[npl]], minlength=hh.n)
     eligible = model.credit.microcredit_eligible()
-    borrowers = balance > 0
-    poor = hh.income_pc < model.params.poverty.line
-    per_household = {
-        "households": np.ones(hh.n),
-        "persons": hh.size,
-        "exited": exited,
-        "relapses": relapsed & exited,
-        "poor_persons": hh.size * poor,
-        "eligible": eligible,
-        "eligible_borrowers": eligible & borrowers,
-        "loans_outstanding": balance,
-        "npl_balance": npl_balance,
+    # few households borrow or are poor: sums over them skip only zeros, so they equal the sums over everyone
+    with_loans, with_npl = _distinct(book.borrower[live]), _distinct(book.borrower[live[npl]])
+    borrowers = with_loans[balance[with_loans] > 0]
+    poor = np.flatnonzero(hh.income_pc < model.params.poverty.line)
+    # households, exited, relapses and eligible by cell from one count of cell x the three flags
+    flags = np.bincount(
+        cell * np.int8(8) + exited + (relapsed & exited) * np.int8(2) + eligible * np.int8(4), minlength=8 * k
+    ).reshape(k, 8)
+    with_flag = [flags[:, [code for code in range(8) if code & bit]].sum(axis=1) for bit in (1, 2, 4)]
+
+    def by_cell(rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(cell[rows], weights=None if weights is None else weights[rows], minlength=k)
+
+    per_cell = {
+        "households": flags.sum(axis=1),
+        "persons": np.bincount(cell, weights=hh.size, minlength=k),
+        "exited": with_flag[0],
+        "relapses": with_flag[1],
+        "poor_persons": by_cell(poor, hh.size),
+        "eligible": with_flag[2],
+        "eligible_borrowers": by_cell(borrowers[eligible[borrowers]]),
+        "loans_outstanding": by_cell(with_loans, balance),
+        "npl_balance": by_cell(with_npl, npl_balance),
     }
-    k = len(REGIONS) * len(GROUPS)
-    cells = {
-        name: np.bincount(cell, weights=values, minlength=k).reshape(len(REGIONS), len(GROUPS))
-        for name, values in per_household.items()
-    }
+    cells = {name: values.reshape(len(REGIONS), len(GROUPS)) for name, values in per_cell.items()}
     rows = []
     for dimension, names, axis in (("region", REGIONS, 1), ("household_group", GROUPS, 0)):
         totals = {name: table.sum(axis=axis) for name, table in cells.items()}
@@ -78,6 +86,14 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
                 }
             )
     return rows
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """The distinct values of ``rows``, sorted (``np.unique`` without its hashing, much faster here)."""
+    rows = np.sort(rows)
+    keep = np.ones(rows.size, bool)
+    np.not_equal(rows[1:], rows[:-1], out=keep[1:])
+    return rows[keep]
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -17,6 +17,7 @@ from simulation.cli_runs import (
     RunOptions,
     conduct,
     report_failures,
+    report_profile,
     resolve,
     run_options,
 )
@@ -207,6 +208,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], method: str, samples: int | N
     if not opts.quiet and not summary.empty:
         click.echo(point_table(summary, factors, metric))
         click.echo(f"\nResults: {path}")
+    report_profile(opts)
     report_failures(outcome, path)
 
 
@@ -256,3 +258,4 @@ def sensitivity(
         shown = indices[indices["index"].isin(["S1", "ST", "mu_star", "sigma"])]
         click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         click.echo(f"\nResults: {path}")
+    report_profile(opts)

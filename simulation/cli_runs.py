@@ -8,7 +8,8 @@ so bad input leaves nothing behind.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from simulation.scenario import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
     from simulation.campaign import CampaignOutcome
+    from simulation.profiling import PhaseProfile
     from simulation.results import ResultsFolder
     from simulation.runner import Executor, RunSpec
 
@@ -57,6 +59,8 @@ class RunOptions:
     resume: bool
     no_charts: bool
     quiet: bool
+    profile: bool = False
+    profiles: dict[str, PhaseProfile] | None = field(default=None, init=False)  # filled by conduct with --profile
 
 
 def run_options(func):
@@ -100,6 +104,11 @@ def run_options(func):
         ),
         click.option("--no-charts", is_flag=True, help="Do not draw figures."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar or table."),
+        click.option(
+            "--profile",
+            is_flag=True,
+            help="Time each phase of the month and print the split after the summary (runs in this process).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -140,9 +149,14 @@ def results_path(opts: RunOptions, label: str) -> Path:
 
 
 def connect(opts: RunOptions) -> Executor:
-    """The executor: the Dask cluster if one is named, else the local pool (bad address: exit 2)."""
-    from simulation.runner import make_executor
+    """The executor: the Dask cluster if one is named, else the local pool (bad address: exit 2).
 
+    With ``--profile`` the runs execute in this process, one after another.
+    """
+    from simulation.runner import LocalPool, make_executor
+
+    if opts.profile:
+        return LocalPool(1)
     try:
         return make_executor(opts.workers, opts.scheduler)
     except (OSError, TimeoutError) as err:
@@ -170,6 +184,7 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     from simulation.experiments import design_fingerprint
     from simulation.results import ResultsFolder, plan_fingerprint
 
+    check_profile(opts)
     path = results_path(opts, plan.label)
     design_hash = design_fingerprint(plan.design, plan.kind) if plan.design is not None else None
     experiment = {
@@ -197,7 +212,8 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             show_eta=True,
             hidden=not show_bar,
         ) as bar:
-            outcome = carry_out(folder, plan.specs, executor, lambda: bar.update(1))
+            with timing(opts) as opts.profiles:
+                outcome = carry_out(folder, plan.specs, executor, lambda: bar.update(1))
     except KeyboardInterrupt:
         click.echo(
             f"\nagrifin: interrupted; finished runs are kept in {path}. Continue with --resume -o {path}", err=True
@@ -208,6 +224,36 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     if outcome.skipped and not opts.quiet:
         click.echo(f"resumed: {outcome.skipped} runs already finished, {outcome.ran} run now", err=True)
     return path, folder, outcome
+
+
+def timing(opts: RunOptions) -> AbstractContextManager[dict[str, PhaseProfile] | None]:
+    """With ``--profile``, time the phases of every run (by scenario); otherwise nothing."""
+    if not opts.profile:
+        return nullcontext()
+    from simulation.profiling import profiled
+
+    return profiled()
+
+
+def check_profile(opts: RunOptions) -> None:
+    """``--profile`` times the phases in this process: it cannot go with several workers or a cluster."""
+    if not opts.profile:
+        return
+    if opts.scheduler:
+        raise BadInput(
+            "--profile times the runs in this process; it cannot run on a Dask cluster "
+            "(drop --scheduler, or unset DASK_SCHEDULER_ADDRESS)"
+        )
+    if opts.workers is not None and opts.workers > 1:
+        raise BadInput("--profile times the runs in this process, one worker; drop --workers")
+
+
+def report_profile(opts: RunOptions) -> None:
+    """With ``--profile``: the per-phase split of the runs, one table per scenario (stdout)."""
+    if opts.profiles:
+        from simulation.profiling import render_profiles
+
+        click.echo("\n" + render_profiles(opts.profiles))
 
 
 def report_failures(outcome: CampaignOutcome, path: Path) -> None:
@@ -254,3 +300,4 @@ def finish_standard(
     if not opts.quiet:
         click.echo(summary_table(outcome.summary, [s.name for s in scenarios]))
         click.echo(f"\nResults: {path}")
+    report_profile(opts)

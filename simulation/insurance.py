@@ -60,32 +60,41 @@ class InsuranceMarket:
             self.settle_anti_poverty_claims()
 
     # ------------------------------------------------------------------ agricultural insurance
-    def uptake_chance(self) -> np.ndarray:
-        """Chance each household insures: price-sensitive, and higher after payouts seen in the village."""
+    def uptake_chance(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Chance each household (or each of ``rows``) insures: price-sensitive, higher after payouts in the village."""
         ag = self.terms.agricultural
+        village = self.households.village if rows is None else self.households.village[rows]
         price_effect = (max(ag.farmer_share, 1e-9) / REFERENCE_FARMER_SHARE) ** (-ag.price_elasticity)
-        chance = ag.base_uptake * price_effect + ag.payout_boost * self.village_paid_share[self.households.village]
+        chance = ag.base_uptake * price_effect + ag.payout_boost * self.village_paid_share[village]
         return np.clip(chance, 0.0, 1.0)
 
     def sell_agricultural_cover(self, month_of_year: int, uptake_draw: np.ndarray) -> None:
         """At planting: insure the planted land's expected revenue; farmer and government share the premium."""
         hh, ag = self.households, self.terms.agricultural
         crops = self.params.farming.crops.in_order()
-        planting = np.array([c.plant_month == month_of_year for c in crops])[hh.crop] & hh.farms_own_land
-        if not planting.any():
+        plants_now = np.array([c.plant_month == month_of_year for c in crops])
+        if not plants_now.any():
             return
-        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[hh.crop]
-        insured_value = ag.coverage_level * hh.land * hh.planted * revenue_per_mu * hh.productivity
+        # only this month's planters are priced (a crop plants once a year)
+        planting = np.flatnonzero(plants_now[hh.crop] & hh.farms_own_land)
+        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[hh.crop[planting]]
+        insured_value = (
+            ag.coverage_level * hh.land[planting] * hh.planted[planting] * revenue_per_mu * hh.productivity[planting]
+        )
         farmer_premium = ag.premium_rate * insured_value * ag.farmer_share
-        buys = planting & (hh.planted > 0) & (uptake_draw < self.uptake_chance()) & (hh.cash >= farmer_premium)
-        hh.ag_insured[planting] = buys[planting]
-        hh.insured_value[planting] = np.where(buys[planting], insured_value[planting], 0.0)
-        rows = np.flatnonzero(buys)
+        buys = (
+            (hh.planted[planting] > 0)
+            & (uptake_draw[planting] < self.uptake_chance(planting))
+            & (hh.cash[planting] >= farmer_premium)
+        )
+        hh.ag_insured[planting] = buys
+        hh.insured_value[planting] = np.where(buys, insured_value, 0.0)
+        rows = planting[buys]
         if rows.size == 0:
             return
-        premium = ag.premium_rate * insured_value[rows]
-        self.ledger.pay("insurance_premiums", HOUSEHOLDS, INSURER, farmer_premium[rows], payer_rows=rows)
-        subsidy = float(premium.sum() - farmer_premium[rows].sum())
+        premium = ag.premium_rate * insured_value[buys]
+        self.ledger.pay("insurance_premiums", HOUSEHOLDS, INSURER, farmer_premium[buys], payer_rows=rows)
+        subsidy = float(premium.sum() - farmer_premium[buys].sum())
         self.government.pay_to("premium_subsidy", INSURER, subsidy)
         self.insurer.book_premiums(float(premium.sum()))
         self.month_stats["premium_subsidy"] += subsidy
@@ -94,17 +103,15 @@ class InsuranceMarket:
     def settle_harvest_claims(self, region_loss: np.ndarray) -> None:
         """At harvest: a yield policy pays on the household's shortfall, an index policy on the region's loss."""
         hh, ag = self.households, self.terms.agricultural
-        claimants = hh.harvested_now & hh.ag_insured
-        if ag.kind == "yield":
-            loss = hh.yield_shortfall
-        else:
-            loss = region_loss[hh.region]
-        payout = np.where(claimants, hh.insured_value * np.maximum(loss - ag.deductible, 0.0), 0.0)
-        paid = payout > 0
-        share_paid = np.bincount(hh.village, weights=paid, minlength=self.n_villages) / np.maximum(self.village_size, 1)
+        claimants = np.flatnonzero(hh.harvested_now & hh.ag_insured)
+        loss = hh.yield_shortfall[claimants] if ag.kind == "yield" else region_loss[hh.region[claimants]]
+        payout = np.zeros(hh.n)
+        payout[claimants] = hh.insured_value[claimants] * np.maximum(loss - ag.deductible, 0.0)
+        paid = claimants[payout[claimants] > 0]
+        share_paid = np.bincount(hh.village[paid], minlength=self.n_villages) / np.maximum(self.village_size, 1)
         self.village_paid_share = self.village_paid_share * (11.0 / 12.0) + share_paid
-        self.pay_claims(payout, "ag_claims")
-        hh.ag_insured[hh.harvested_now] = False
+        self.pay_claims(payout, "ag_claims", claimants)
+        hh.ag_insured &= ~hh.harvested_now
 
     # ------------------------------------------------------------------ anti-poverty insurance
     def enrol_anti_poverty(self) -> None:
@@ -136,11 +143,15 @@ class InsuranceMarket:
     def settle_anti_poverty_claims(self) -> None:
         """Pay a share of hardship costs above the warning line, when income is at or below the multiple."""
         hh, ap, line = self.households, self.terms.anti_poverty, self.params.poverty.line
-        due_total = np.minimum(ap.payout_share * np.maximum(hh.hardship_year - ap.warning_line, 0.0), ap.cap)
-        triggered = hh.ap_insured & (hh.income_pc <= ap.income_multiple * line)
-        payout = np.where(triggered, np.maximum(due_total - hh.ap_paid_year, 0.0), 0.0)
-        hh.ap_paid_year += payout
-        self.pay_claims(payout, "ap_claims")
+        # only insured households with hardship above the warning line can be owed anything
+        # (what was paid this year is never negative, so the others' payout is 0)
+        owed = np.flatnonzero(hh.ap_insured & (hh.hardship_year > ap.warning_line))
+        due_total = np.minimum(ap.payout_share * np.maximum(hh.hardship_year[owed] - ap.warning_line, 0.0), ap.cap)
+        triggered = hh.income_pc[owed] <= ap.income_multiple * line
+        payout = np.zeros(hh.n)
+        payout[owed] = np.where(triggered, np.maximum(due_total - hh.ap_paid_year[owed], 0.0), 0.0)
+        hh.ap_paid_year[owed] += payout[owed]
+        self.pay_claims(payout, "ap_claims", owed)
 
     def record_hardship(self) -> None:
         """Hardship costs of the month: out-of-pocket medical bills and produce lost at harvest."""
@@ -148,18 +159,27 @@ class InsuranceMarket:
         hh.hardship_year += hh.medical_due + hh.crop_loss_month
 
     # ------------------------------------------------------------------ claims
-    def pay_claims(self, payout: np.ndarray, kind: str) -> None:
-        """Pay claims: under credit-linked cover, arrears first (to the bank), the rest to the household."""
-        if not payout.any():
+    def pay_claims(self, payout: np.ndarray, kind: str, claimants: np.ndarray | None = None) -> None:
+        """Pay claims: under credit-linked cover, arrears first (to the bank), the rest to the household.
+
+        Args:
+            payout: the claim of every household (0 for most).
+            kind: the month's statistic it counts in.
+            claimants: the households whose claim may be positive, in order (None: any).
+        """
+        if claimants is None:
+            claimants = np.flatnonzero(payout)
+        if not payout[claimants].any():
             return
         to_household = payout
         if self.terms.credit_linked.enabled:
             to_household = self.credit.repay_arrears_from(INSURER, payout)
-        rows = np.flatnonzero(to_household > 0)
+        rows = claimants[to_household[claimants] > 0]  # arrears repaid from a claim never exceed it
         self.ledger.pay("insurance_claims", INSURER, HOUSEHOLDS, to_household[rows], payee_rows=rows)
-        self.households.insurance_month += payout
-        self.insurer.book_claims(float(payout.sum()))
-        self.month_stats[kind] += float(payout.sum())
+        self.households.insurance_month[claimants] += payout[claimants]
+        total = float(payout.sum())  # over every household, as the books have always summed it
+        self.insurer.book_claims(total)
+        self.month_stats[kind] += total
 
     # ------------------------------------------------------------------ outcomes
     def measure(self) -> dict[str, float]:

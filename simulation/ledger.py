@@ -18,6 +18,11 @@ import numpy as np
 REST_OF_WORLD = "rest_of_world"
 
 
+# Rows paying (or paid) are updated in place when they are few: in order and distinct, below this share of
+# the sector; in any order (summed per row first), below the smaller one. More rows go through one bincount.
+SPARSE_SHARE, UNORDERED_SPARSE_SHARE = 1 / 4, 1 / 32
+
+
 class ArrayAccount:
     """Cash held row by row (households, cooperatives): a float64 array."""
 
@@ -28,17 +33,35 @@ class ArrayAccount:
         """Cash of the whole sector."""
         return float(self.cash.sum())
 
-    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> float:
-        """Add ``sign * amount`` to the given rows (all rows when ``rows`` is None)."""
+    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> None:
+        """Add ``sign * amount`` to the given rows (all rows when ``rows`` is None).
+
+        A row listed several times gets the sum of its amounts, added in the order listed,
+        then added to its cash once. A few rows are updated in place; many rows, through one
+        dense ``np.bincount``. Both give every row exactly the same cash.
+        """
+        cash = self.cash
         if rows is None:
             if sign > 0:
-                self.cash += amount
+                cash += amount
             else:
-                self.cash -= amount
-            return float(np.sum(amount)) if np.ndim(amount) else float(amount) * self.cash.size
-        amount = np.broadcast_to(np.asarray(amount, dtype=np.float64), np.shape(rows))
-        self.cash += sign * np.bincount(rows, weights=amount, minlength=self.cash.size)
-        return float(amount.sum())
+                cash -= amount
+            return
+        rows = np.asarray(rows)
+        amount = np.asarray(amount, dtype=np.float64)
+        if amount.shape != rows.shape:
+            amount = np.broadcast_to(amount, rows.shape)
+        ordered = rows.size < 2 or bool(np.all(rows[1:] > rows[:-1]))
+        if rows.size >= (SPARSE_SHARE if ordered else UNORDERED_SPARSE_SHARE) * cash.size:
+            cash += sign * np.bincount(rows, weights=amount, minlength=cash.size)
+            return
+        if not ordered:  # repeated or unordered rows: each row's amounts summed in the order listed
+            rows, which = np.unique(rows, return_inverse=True)
+            amount = np.bincount(which, weights=amount, minlength=rows.size)
+        if sign > 0:
+            cash[rows] += amount
+        else:
+            cash[rows] -= amount
 
 
 class ScalarAccount:
@@ -51,11 +74,9 @@ class ScalarAccount:
         """Cash of the institution."""
         return float(self.holder.cash)
 
-    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> float:
-        """Add ``sign * sum(amount)`` to the institution's cash."""
-        total = float(np.sum(amount))
+    def move(self, total: float, sign: float) -> None:
+        """Add ``sign * total`` to the institution's cash."""
         self.holder.cash += sign * total
-        return total
 
 
 class RestOfWorld:
@@ -67,9 +88,8 @@ class RestOfWorld:
         """Not counted: the rest of the world's cash is outside the county."""
         return 0.0
 
-    def move(self, amount: np.ndarray | float, rows: np.ndarray | None, sign: float) -> float:
-        """Record the amount only."""
-        return float(np.sum(amount))
+    def move(self, total: float, sign: float) -> None:
+        """Nothing to move: the amount is only recorded."""
 
 
 @dataclass
@@ -140,8 +160,17 @@ class Ledger:
             The total moved, in yuan.
         """
         amount = self._per_row(amount, payer, payer_rows, payee, payee_rows)
-        total = self.accounts[payer].move(amount, payer_rows, -1.0)
-        self.accounts[payee].move(amount, payee_rows, +1.0)
+        if isinstance(amount, float | int):
+            total = float(amount)
+        else:  # one amount per row
+            amount = np.asarray(amount, dtype=np.float64)
+            total = float(amount.sum())
+        for name, rows, sign in ((payer, payer_rows, -1.0), (payee, payee_rows, +1.0)):
+            account = self.accounts[name]
+            if isinstance(account, ArrayAccount):
+                account.move(amount, rows, sign)
+            else:
+                account.move(total, sign)
         if total != 0.0:
             self.month.by_kind[(kind, payer, payee)] += total
             self.month.net[payer] -= total

@@ -189,25 +189,71 @@ MAIN_METRICS = (
 
 def fgt(income_pc: np.ndarray, weights: np.ndarray, line: float, alpha: int) -> float:
     """Foster-Greer-Thorbecke index: weighted mean of ((line - y) / line)^alpha over the poor."""
-    gap = np.clip((line - income_pc) / line, 0.0, None)
-    poor = income_pc < line
-    return float(np.sum(weights * poor * gap**alpha) / np.sum(weights))
+    poor = np.flatnonzero(income_pc < line)  # the poor are few: only their gaps are computed
+    gap = (line - income_pc[poor]) / line
+    return float(np.sum(weights[poor] * gap**alpha) / np.sum(weights))
+
+
+PACKED_WEIGHTS = 8  # integer weights 1..8 (household sizes) ride in the 3 lowest bits of the sort key
 
 
 def gini(values: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """Gini index of ``values`` (floored at 0), each counted ``weights`` times."""
+    """Gini index of ``values`` (floored at 0), each counted ``weights`` times.
+
+    The Lorenz curve needs the values in order with their weights. With no weights, or
+    integer weights from 1 to 8 (household sizes), the weight rides in the three lowest
+    bits of the value's bit pattern and one plain sort orders both (several times faster
+    than an argsort and two gathers); the value then carries an error below 8 units in
+    the last place (relative 2e-15), far below any reported digit. Other weights take
+    the argsort.
+    """
     y = np.maximum(np.asarray(values, np.float64), 0.0)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, np.float64)
-    order = np.argsort(y)  # ties may fall in any order: the index does not depend on it
-    y, w = y[order], w[order]
-    wy = np.cumsum(w * y)
-    total_w, total_wy = w.sum(), wy[-1] if wy.size else 0.0
+    y += 0.0  # -0.0 becomes +0.0, whose bit pattern sorts first
+    sorted_values = _sorted_with_small_weights(y, weights)
+    if sorted_values is None:
+        w = np.asarray(weights, np.float64)
+        order = np.argsort(y)  # ties may fall in any order: the index does not depend on it
+        y, w = y[order], w[order]
+    else:
+        y, w = sorted_values
+    if y.size == 0:
+        return 0.0
+    wy = y * w
+    np.cumsum(wy, out=wy)
+    total_w, total_wy = float(np.sum(w, dtype=np.float64)), wy[-1]
     if total_wy <= 0:
         return 0.0
-    # area under the Lorenz curve by trapezoids, one per person-group
-    previous = np.concatenate(([0.0], wy[:-1]))
-    lorenz_area = np.sum(w * (previous + wy)) / (2.0 * total_w * total_wy)
+    # area under the Lorenz curve by trapezoids, one per person-group: previous + this cumulative share
+    trapezoids = wy.copy()
+    trapezoids[1:] += wy[:-1]
+    trapezoids *= w
+    lorenz_area = np.sum(trapezoids) / (2.0 * total_w * total_wy)
     return float(1.0 - 2.0 * lorenz_area)
+
+
+def _sorted_with_small_weights(y: np.ndarray, weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``y`` (non-negative, modified) sorted with its weights by one sort of packed keys; None if they do not fit.
+
+    The weights come back as small integers (uint8), which numpy widens exactly when they multiply.
+    """
+    if weights is None:
+        y.sort()
+        return y, np.ones(y.size, np.uint8)
+    weights = np.asarray(weights)
+    if weights.size == 0 or not (weights.min() >= 1 and weights.max() <= PACKED_WEIGHTS):  # NaN fails too
+        return None
+    codes = weights.astype(np.uint8)
+    if not np.array_equal(codes, weights):
+        return None
+    low_bits = np.uint64(PACKED_WEIGHTS - 1)
+    keys = y.view(np.uint64)  # non-negative floats sort as their bit patterns do
+    keys &= ~low_bits
+    keys |= codes - np.uint8(1)
+    keys.sort()
+    codes = (keys & low_bits).astype(np.uint8)
+    codes += np.uint8(1)
+    keys &= ~low_bits
+    return keys.view(np.float64), codes
 
 
 def share_below(mask_of: np.ndarray, among: np.ndarray) -> float:

@@ -61,32 +61,39 @@ class MonitoringSystem:
         """Update who is at risk, flag households, and respond to those monitored."""
         hh = self.households
         self.at_risk = hh.income_pc < self.monitoring_line
-        self.months_at_risk = np.where(self.at_risk, self.months_at_risk + 1, 0).astype(np.int16)
+        self.months_at_risk += np.int16(1)  # in place: one more month at risk, or back to 0
+        self.months_at_risk *= self.at_risk
         self.month_stats = dict.fromkeys(("assistance", "restructured", "placements", "new_flags"), 0.0)
         if not self.terms.enabled:
             return
         new_flags = self.detect(region_loss, detection_draw)
-        self.first_flag = np.where(new_flags & (self.first_flag < 0), month, self.first_flag)
-        self.monitored = (self.monitored & self.at_risk) | new_flags
-        self.month_stats["new_flags"] = float(new_flags.sum())
+        flagged_now = np.flatnonzero(new_flags)  # few
+        self.first_flag[flagged_now[self.first_flag[flagged_now] < 0]] = month
+        self.monitored &= self.at_risk
+        self.monitored |= new_flags
+        self.month_stats["new_flags"] = float(flagged_now.size)
         self.respond(month, placement_draw)
 
     def detect(self, region_loss: np.ndarray, draw: np.ndarray) -> np.ndarray:
         """This month's flags: true risks detected with the recall, false alarms at the false-positive rate."""
         hh, terms, sharing = self.households, self.terms, self.terms.data_sharing
-        recall = self.differentiation.values("monitoring.recall")
-        detectable = self.at_risk & (self.months_at_risk > terms.detection_lag_months)
-        if sharing.emergency:
+        # households not at risk are flagged by false alarms; those at risk (a minority) are looked at one by one
+        flags = draw < terms.false_positive_rate
+        risk = np.flatnonzero(self.at_risk)
+        recall = self.differentiation.values("monitoring.recall")[risk]
+        detectable = self.months_at_risk[risk] > terms.detection_lag_months
+        if sharing.emergency and (region_loss > 0).any():
             # the emergency department reports households in a disaster region the same month
-            hit = self.at_risk & (region_loss[hh.region] > 0)
+            hit = (region_loss > 0)[hh.region[risk]]
             detectable |= hit
             recall = np.where(hit, 1.0, recall)
         if sharing.agriculture:
             # the agriculture department reports harvest losses
-            lost = self.at_risk & (hh.crop_loss_month > 0)
+            lost = hh.crop_loss_month[risk] > 0
             detectable |= lost
             recall = np.where(lost, np.maximum(recall, sharing.agriculture_recall), recall)
-        return (detectable & (draw < recall)) | (~self.at_risk & (draw < terms.false_positive_rate))
+        flags[risk] = detectable & (draw[risk] < recall)
+        return flags
 
     def respond(self, month: int, placement_draw: np.ndarray) -> None:
         """Assistance, loan restructuring, insurance enrolment and job placement for monitored households."""
@@ -106,7 +113,8 @@ class MonitoringSystem:
         if responses.enrol_anti_poverty_insurance:
             self.insurance.enrol_households(flagged)
         rate = self.differentiation.values("monitoring.responses.job_placement_rate")
-        placed = flagged[(hh.jobless_months[flagged] > 0) & (placement_draw[flagged] < rate[flagged])]
+        jobless = flagged[hh.jobless_months[flagged] > 0]
+        placed = jobless[placement_draw[jobless] < rate[jobless]]
         hh.jobless_months[placed] = 0
         self.government.pay_to("job_placement", REST_OF_WORLD, responses.placement_cost * placed.size)
         self.month_stats["placements"] = float(placed.size)

@@ -22,6 +22,7 @@ class Weather:
         self.loss = np.zeros(len(REGIONS))  # share of harvest lost this year, by region
         self.disaster = np.zeros(len(REGIONS), bool)
         self.village_luck = np.ones(n_villages)
+        self._village_region: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
 
     def new_year(self, year: int, rng: np.random.Generator) -> None:
         """Decide this year's disasters (a fixed number of draws every year), then add scheduled ones."""
@@ -45,8 +46,25 @@ class Weather:
         self.village_luck = np.exp(sd * rng.standard_normal(self.n_villages) - 0.5 * sd**2)
 
     def yield_factor(self, region: np.ndarray, village: np.ndarray, household_luck: np.ndarray) -> np.ndarray:
-        """Per-household yield multiplier for a harvest this month (1 = an ordinary season)."""
-        return (1.0 - self.loss[region]) * self.village_luck[village] * household_luck
+        """Per-household yield multiplier for a harvest this month (1 = an ordinary season).
+
+        Villages lie in one region, so the region's loss and the village's luck are combined
+        once per village and gathered once per household (the same products, fewer passes).
+        """
+        village_region = self.village_region(region, village)
+        if village_region is None:
+            return (1.0 - self.loss[region]) * self.village_luck[village] * household_luck
+        return ((1.0 - self.loss[village_region]) * self.village_luck)[village] * household_luck
+
+    def village_region(self, region: np.ndarray, village: np.ndarray) -> np.ndarray | None:
+        """The region of each village (None if a village spans regions); worked out once for these arrays."""
+        known = self._village_region
+        if known is None or known[0] is not region or known[1] is not village:
+            of_village = np.zeros(self.n_villages, region.dtype)
+            of_village[village] = region
+            consistent = village.size == 0 or bool(np.array_equal(of_village[village], region))
+            known = self._village_region = (region, village, of_village if consistent else None)
+        return known[2]
 
 
 def _beta_quantile(u: np.ndarray, mean: float, sd: float) -> np.ndarray:

@@ -10,7 +10,7 @@ from small_county import small_scenario
 
 from agents.government import GOVERNMENT
 from agents.households import HOUSEHOLDS
-from simulation.ledger import REST_OF_WORLD, Ledger, LedgerImbalanceError
+from simulation.ledger import REST_OF_WORLD, ArrayAccount, Ledger, LedgerImbalanceError
 from simulation.model import ValueChainModel
 
 ROWS = 5
@@ -239,3 +239,26 @@ def test_recorded_flows_explain_every_yuan_households_and_government_gained_over
     # higher levels fund the county's outlays: central transfers = fiscal cost + what the county still holds
     central = flows[("central_transfers", REST_OF_WORLD, "government")]
     assert central - series["fiscal_cost"].sum() == pytest.approx(model.government.cash, abs=1e-3)
+
+
+# ---------------------------------------------------------------- a few rows are moved in place, exactly as densely
+SECTOR_ROWS = 256  # in place below 64 ordered rows or 8 unordered ones, dense above
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    opening=st.lists(amounts, min_size=SECTOR_ROWS, max_size=SECTOR_ROWS),
+    rows=st.lists(st.integers(0, SECTOR_ROWS - 1), max_size=80),
+    sorted_unique=st.booleans(),
+    sign=st.sampled_from([-1.0, 1.0]),
+    data=st.data(),
+)
+def test_moving_a_few_rows_in_place_gives_the_same_cash_as_one_dense_bincount(opening, rows, sorted_unique, sign, data):
+    rows = np.array(sorted(set(rows)) if sorted_unique else rows, dtype=np.int64)
+    amount = np.array(data.draw(st.lists(amounts, min_size=rows.size, max_size=rows.size)), dtype=np.float64)
+    cash = np.array(opening)
+    dense = cash + sign * np.bincount(rows, weights=amount, minlength=SECTOR_ROWS)  # the dense rule, for reference
+
+    ArrayAccount(cash).move(amount, rows, sign)
+
+    assert np.array_equal(cash, dense)

@@ -90,6 +90,24 @@ def test_weighted_gini_equals_gini_of_the_expanded_array(households):
     assert weighted == pytest.approx(gini(np.repeat(incomes, sizes)), abs=1e-9)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, -5.0, 1_000.0, 2_500.5]) | st.floats(-1e3, 1e6, allow_nan=False), st.integers(1, 8)
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_gini_with_household_sizes_as_weights_agrees_with_the_general_sort(households):
+    # sizes 1..8 take the packed-key sort; halved they are not integers and take the argsort (same index)
+    incomes = np.array([income for income, _ in households])
+    sizes = np.array([size for _, size in households], dtype=np.float64)
+
+    assert gini(incomes, sizes) == pytest.approx(gini(incomes, sizes / 2), rel=1e-12, abs=1e-12)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(0.0, 1e6, allow_nan=False, allow_subnormal=False), min_size=2, max_size=30))
 def test_gini_lies_between_zero_and_one_and_ignores_the_currency_unit(incomes):
