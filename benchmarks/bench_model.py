@@ -28,9 +28,10 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from simulation.profiling import timed
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -73,20 +74,6 @@ def build_scenario(path: str | None, households: int, months: int):
         return load_scenario(path, overrides)
     data = Scenario(name="bench", description="benchmark").model_dump(mode="json")
     return validate_scenario(apply_overrides(data, overrides, "bench"), "built-in defaults")
-
-
-def timed(fn: Callable[..., Any], name: str, totals: dict[str, float]) -> Callable[..., Any]:
-    """Wrap ``fn`` so that its wall time accumulates in ``totals[name]``."""
-    clock = time.perf_counter
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = clock()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            totals[name] += clock() - start
-
-    return wrapper
 
 
 def run_child(households: int, months: int, scenario_path: str | None, seed: int) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def _dotted(node: ast.expr) -> list[str] | None:
     return [node.id, *reversed(parts)]
 
 
-def _timed(fn: Callable[..., Any], name: str, totals: dict[str, float]) -> Callable[..., Any]:
+def timed(fn: Callable[..., Any], name: str, totals: dict[str, float]) -> Callable[..., Any]:
     """``fn`` with its wall time added to ``totals[name]`` at every call."""
     clock = time.perf_counter
 
@@ -119,9 +119,9 @@ class PhaseProfile:
             owner = model
             for part in path:
                 owner = getattr(owner, part)
-            setattr(owner, method, _timed(getattr(owner, method), name, self.seconds))
+            setattr(owner, method, timed(getattr(owner, method), name, self.seconds))
         for phase, sub in DETAILS:
-            setattr(model, sub, _timed(getattr(model, sub), f"{phase}.{sub}", self.seconds))
+            setattr(model, sub, timed(getattr(model, sub), f"{phase}.{sub}", self.seconds))
         n = model.households.n
         self.runs += 1
         self.households.add(n)
