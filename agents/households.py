@@ -101,6 +101,7 @@ class Households:
         self.loan_due = np.zeros(n, np.float64)
         self.blacklisted = np.zeros(n, bool)
         self.assessed_income_pc = np.zeros(n, np.float64)
+        self._input_bill: np.ndarray | None = None  # cache of input_bill(), see decide_land_use
 
     # ------------------------------------------------------------------ derived measures
     @property
@@ -108,14 +109,17 @@ class Households:
         """Rolling 12-month per-capita net income (yuan per person per year)."""
         return self.income_12m / self.size
 
-    def subsistence(self) -> np.ndarray:
-        """Monthly subsistence spending of each household (yuan)."""
-        return self.params.consumption.subsistence_per_capita * self.size
+    def subsistence(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Monthly subsistence spending of each household, or of ``rows`` (yuan)."""
+        size = self.size if rows is None else self.size[rows]
+        return self.params.consumption.subsistence_per_capita * size
 
-    def input_bill(self) -> np.ndarray:
-        """Cost of a full season's inputs on the land the household farms itself (yuan)."""
-        cost_per_mu = np.array([c.input_cost_per_mu for c in self.params.farming.crops.in_order()])
-        return self.land * cost_per_mu[self.crop] * self.farms_own_land
+    def input_bill(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cost of a full season's inputs on the land the household (or each of ``rows``) farms itself (yuan)."""
+        if self._input_bill is None:  # land, crop and land use are fixed after synthesis (decide_land_use resets it)
+            cost_per_mu = np.array([c.input_cost_per_mu for c in self.params.farming.crops.in_order()])
+            self._input_bill = self.land * cost_per_mu[self.crop] * self.farms_own_land
+        return self._input_bill.copy() if rows is None else self._input_bill[rows]
 
     def decide_land_use(self) -> None:
         """Farm the land only when expected revenue covers the inputs; otherwise lease it out."""
@@ -123,6 +127,7 @@ class Households:
         revenue = np.array([c.revenue_per_mu for c in crops])[self.crop] * self.productivity
         cost = np.array([c.input_cost_per_mu for c in crops])[self.crop]
         self.farms_own_land = revenue > cost + self.params.farming.land_rent_per_mu
+        self._input_bill = None
 
     def buffer(self) -> np.ndarray:
         """Cash a household aims to hold: a precautionary reserve plus next season's input bill (yuan)."""
@@ -140,9 +145,9 @@ class Households:
         if not plants_now.any():
             return
         rows = np.flatnonzero(plants_now)
-        need = self.input_bill()[rows]
+        need = self.input_bill(rows)
         # inputs are paid from cash beyond one month of subsistence
-        affordable = np.maximum(self.cash[rows] - self.subsistence()[rows], 0.0)
+        affordable = np.maximum(self.cash[rows] - self.subsistence(rows), 0.0)
         spend = np.minimum(need, affordable)
         self.planted[rows] = np.divide(spend, need, out=np.zeros_like(spend), where=need > 0)
         ledger.pay("farm_inputs", HOUSEHOLDS, REST_OF_WORLD, spend, payer_rows=rows)

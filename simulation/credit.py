@@ -332,15 +332,16 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
     ) -> None:
         """Route applications through a channel, screen them, and book approved loans as pending."""
         hh, terms, channels = self.households, self.terms[product], self.credit.channels
-        online = channels.online.enabled & hh.digital
+        rows = np.flatnonzero(applies)  # few: the channel and its cost are worked out for them only
+        online = channels.online.enabled & hh.digital[rows]
         branch = channels.branch.enabled & ~online
-        channel = np.where(online, ONLINE, BRANCH)
         cost = np.where(online, channels.online.transaction_cost, channels.branch.transaction_cost)
-        applies = applies & (online | branch) & (hh.cash >= cost)
-        rows = np.flatnonzero(applies)
+        reach = (online | branch) & (hh.cash[rows] >= cost)
+        rows, online, cost = rows[reach], online[reach], cost[reach]
         if rows.size == 0:
             return
-        self.ledger.pay("loan_transaction_cost", HOUSEHOLDS, REST_OF_WORLD, cost[rows], payer_rows=rows)
+        channel = np.where(online, ONLINE, BRANCH)
+        self.ledger.pay("loan_transaction_cost", HOUSEHOLDS, REST_OF_WORLD, cost, payer_rows=rows)
         noise_factor = np.where(self.in_liaison[rows], channels.liaison.screening_noise_factor, 1.0)
         # a contract is information: order-financing applications are screened more accurately
         chain = self.order_financed[rows] & (repayment_and_purpose[1] == WORKING_CAPITAL)
@@ -373,14 +374,14 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             backed[mine] = self.back_by_fund(PRODUCTS[product], estimate, asked, approved[mine] & ~offered)
         chosen = rows[approved]
         lag = np.where(
-            channel[chosen] == ONLINE, channels.online.approval_lag_months, channels.branch.approval_lag_months
+            channel[approved] == ONLINE, channels.online.approval_lag_months, channels.branch.approval_lag_months
         )
         self.book.add(
             borrower_kind=np.full(chosen.size, HOUSEHOLD),
             borrower=chosen,
             bank=self.bank_of_household[chosen],
             product=np.full(chosen.size, product),
-            channel=channel[chosen],
+            channel=channel[approved],
             principal=amount[chosen],
             rate=rate[approved],
             insured=insured[approved],

@@ -301,31 +301,36 @@ class ValueChain:
         """
         hh, coops = self.households, self.coops
         crops = self.params.farming.crops.in_order()
-        plant = np.array([c.plant_month for c in crops])[hh.crop]
-        harvest = np.array([c.harvest_month for c in crops])[hh.crop]
-        plants_next = coops.is_member & hh.farms_own_land & ((plant - month_of_year) % 12 == 1)
-        gap = np.where(plants_next, np.maximum(hh.input_bill() - np.maximum(hh.cash - hh.subsistence(), 0.0), 0.0), 0.0)
-        members = np.flatnonzero(gap > 0)
+        plant_of = np.array([c.plant_month for c in crops])
+        harvest_of = np.array([c.harvest_month for c in crops])
+        soon = (plant_of - month_of_year) % 12 == 1
+        if not soon.any():  # no crop is planted next month
+            return
+        rows = np.flatnonzero(soon[hh.crop] & coops.is_member & hh.farms_own_land)
+        gap = np.maximum(hh.input_bill(rows) - np.maximum(hh.cash[rows] - hh.subsistence(rows), 0.0), 0.0)
+        short = gap > 0
+        members, gap = rows[short], gap[short]
         if members.size == 0:
             return
-        need = np.bincount(coops.of_household[members], weights=gap[members], minlength=coops.n)
+        need = np.bincount(coops.of_household[members], weights=gap, minlength=coops.n)
         product = self.credit.terms[COOP_PRODUCT]
         borrowing = np.flatnonzero(need >= product.min_amount)
         if borrowing.size == 0:
             return
         # until the harvest that follows the coming planting
-        term = ((plant[members] - month_of_year) % 12 + (harvest[members] - plant[members]) % 12).max() + 1
+        plant, harvest = plant_of[hh.crop[members]], harvest_of[hh.crop[members]]
+        term = ((plant - month_of_year) % 12 + (harvest - plant) % 12).max() + 1
         self.open_loan(COOPERATIVE, borrowing, np.minimum(need[borrowing], product.ceiling), term, month, COOPERATIVES)
-        served = members[np.isin(coops.of_household[members], borrowing)]
+        served = np.isin(coops.of_household[members], borrowing)
         self.ledger.pay(
             "cooperative_input_credit",
             COOPERATIVES,
             HOUSEHOLDS,
             gap[served],
-            payer_rows=coops.of_household[served],
-            payee_rows=served,
+            payer_rows=coops.of_household[members[served]],
+            payee_rows=members[served],
         )
-        coops.owed_by_member[served] += gap[served]
+        coops.owed_by_member[members[served]] += gap[served]
 
     def open_loan(
         self, kind: int, borrowers: np.ndarray, amounts: np.ndarray, term: int, month: int, payee: str
