@@ -153,44 +153,47 @@ class Households:
         ledger.pay("farm_inputs", HOUSEHOLDS, REST_OF_WORLD, spend, payer_rows=rows)
         self.season_inputs[rows] = spend
 
-    def harvest(self, month_of_year: int, yield_factor: np.ndarray, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """At harvest, bring in the planted share of land's produce, valued at the crop's spot price.
+    def harvesting(self, month_of_year: int) -> np.ndarray:
+        """Households whose crop is harvested in this month of the year (1..12)."""
+        crops = self.params.farming.crops.in_order()
+        return np.flatnonzero(np.array([c.harvest_month == month_of_year for c in crops])[self.crop])
+
+    def harvest(self, rows: np.ndarray, yield_factor: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """Bring in the planted share of ``rows``' land, valued at the crop's spot price.
 
         Farm net income is recognised at the sale (:meth:`receive_sales`): revenue less the
         season's input cost (accrual over the production cycle), so the rolling 12-month
         income does not swing with the calendar gap between planting and harvest.
 
         Args:
-            month_of_year: 1..12.
-            yield_factor: per household, weather and luck (1 = an ordinary season).
+            rows: the harvesting households (:meth:`harvesting`).
+            yield_factor: for each of ``rows``, weather and luck (1 = an ordinary season).
             price: price index per crop (order of CROPS).
 
         Returns:
-            The harvesting households and the value of their produce at the spot price.
+            The value of each row's produce at the spot price.
         """
-        crops = self.params.farming.crops.in_order()
-        harvests_now = np.array([c.harvest_month == month_of_year for c in crops])[self.crop]
-        rows = np.flatnonzero(harvests_now)
         if rows.size == 0:
-            return rows, np.zeros(0)
+            return np.zeros(0)
+        crops = self.params.farming.crops.in_order()
         revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]]
         sales = (
             self.land[rows]
             * self.planted[rows]
             * revenue_per_mu
             * self.productivity[rows]
-            * yield_factor[rows]
+            * yield_factor
             * price[self.crop[rows]]
         )
         self.harvested_now[rows] = True
-        self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor[rows], 0.0)
+        self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor, 0.0)
         self.crop_loss_month[rows] = np.divide(
             sales * self.yield_shortfall[rows],
-            yield_factor[rows],
+            yield_factor,
             out=np.zeros(rows.size),
-            where=yield_factor[rows] > 0,
+            where=yield_factor > 0,
         )
-        return rows, sales
+        return sales
 
     def receive_sales(self, rows: np.ndarray, proceeds: np.ndarray) -> None:
         """Book the season's farm net income (proceeds less the season's inputs); the season ends.
@@ -263,8 +266,9 @@ class Households:
         ill = event_draw < health.event_probability
         sigma = health.cost_sd_log
         mu = np.log(max(health.cost_mean, 1e-9)) - 0.5 * sigma**2
-        cost = np.exp(mu + sigma * cost_draw)
-        self.medical_due = np.where(ill, cost * (1.0 - health.reimbursement_share), 0.0)
+        sick = np.flatnonzero(ill)  # the bill is worked out for the few who fall ill
+        self.medical_due = np.zeros(self.n)
+        self.medical_due[sick] = np.exp(mu + sigma * cost_draw[sick]) * (1.0 - health.reimbursement_share)
         self.sick_months = np.where(ill & (self.labour > 0), health.sick_months, np.maximum(self.sick_months - 1, 0))
 
     # ------------------------------------------------------------------ consumption

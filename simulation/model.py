@@ -179,11 +179,11 @@ class ValueChainModel(mesa.Model):
     def produce(self) -> None:
         """Inputs at planting, harvest sales at the crop's price, asset income."""
         hh, sd = self.households, self.params.farming.yield_noise_sd
-        luck = np.exp(sd * self.streams.stream("yield").standard_normal(hh.n) - 0.5 * sd**2)
+        luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
         hh.buy_inputs(self.month_of_year, self.ledger)
-        rows, value = hh.harvest(
-            self.month_of_year, self.weather.yield_factor(hh.region, hh.village, luck), self.prices.index
-        )
+        rows = hh.harvesting(self.month_of_year)
+        luck = np.exp(sd * luck_draw[rows] - 0.5 * sd**2)
+        value = hh.harvest(rows, self.weather.yield_factor(hh.region, hh.village, luck, rows), self.prices.index)
         self.value_chain.sell_harvest(
             rows, value, self.prices.index, self.month, self.streams.side_selling.random(hh.n)
         )

@@ -45,13 +45,19 @@ class Weather:
         sd = self.params.village_noise_sd
         self.village_luck = np.exp(sd * rng.standard_normal(self.n_villages) - 0.5 * sd**2)
 
-    def yield_factor(self, region: np.ndarray, village: np.ndarray, household_luck: np.ndarray) -> np.ndarray:
-        """Per-household yield multiplier for a harvest this month (1 = an ordinary season).
+    def yield_factor(
+        self, region: np.ndarray, village: np.ndarray, household_luck: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Yield multiplier for a harvest this month (1 = an ordinary season), per household or of ``rows``.
+
+        ``household_luck`` has one value per household, or per row when ``rows`` is given.
 
         Villages lie in one region, so the region's loss and the village's luck are combined
         once per village and gathered once per household (the same products, fewer passes).
         """
         village_region = self.village_region(region, village)
+        if rows is not None:
+            region, village = region[rows], village[rows]
         if village_region is None:
             return (1.0 - self.loss[region]) * self.village_luck[village] * household_luck
         return ((1.0 - self.loss[village_region]) * self.village_luck)[village] * household_luck

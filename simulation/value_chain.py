@@ -94,10 +94,13 @@ class ValueChain:
         return enterprise
 
     # ------------------------------------------------------------------ contracts
-    def active_contracts(self) -> np.ndarray:
-        """Households whose enterprise still honours their contract."""
+    def active_contracts(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Households (or those of ``rows``) whose enterprise still honours their contract."""
+        contract = self.contract if rows is None else self.contract[rows]
+        if all(e.active for e in self.enterprises):  # the usual case: a contract is live if it exists
+            return contract >= 0
         alive = np.array([e.active for e in self.enterprises] + [False])
-        return alive[self.contract]  # index -1 picks the trailing False
+        return alive[contract]  # index -1 picks the trailing False
 
     def refresh(self) -> None:
         """Tell the credit market who can borrow against a contract this month."""
@@ -113,7 +116,7 @@ class ValueChain:
         if rows.size == 0:
             return
         spot = price[hh.crop[rows]]
-        contracted = self.active_contracts()[rows]
+        contracted = self.active_contracts(rows)
         # the enterprise's seed, inputs and technical services raise contracted farmers' yields
         gain = np.array([e.terms.yield_gain for e in self.enterprises] + [0.0])[self.contract[rows]]
         spot_value = spot_value * (1.0 + gain * contracted)
@@ -368,13 +371,13 @@ class ValueChain:
         """Value-chain outcomes of the month."""
         hh, book = self.households, self.book
         farming = max(int(hh.farms_own_land.sum()), 1)
-        contracts = self.active_contracts()
+        contracts = np.flatnonzero(self.active_contracts())
         live = book.rows_with(ACTIVE, NONPERFORMING)
         coop_loans = live[book.borrower_kind[live] == COOPERATIVE]
-        income = hh.income_12m / hh.size
+        income = hh.income_12m[contracts] / hh.size[contracts]
         return {
-            "contract_share": float(contracts.sum() / farming),
-            "contracted_income_pc": float(income[contracts].mean()) if contracts.any() else 0.0,
+            "contract_share": float(contracts.size / farming),
+            "contracted_income_pc": float(income.mean()) if contracts.size else 0.0,
             "enterprise_defaults": self.month_stats.get("enterprise_defaults", 0.0),
             "enterprises_active": float(sum(e.active for e in self.enterprises)),
             "enterprise_cash": float(sum(e.cash for e in self.enterprises)),

@@ -290,7 +290,8 @@ def test_harvest_income_is_sales_less_the_seasons_inputs():
     hh.buy_inputs(grain.plant_month, ledger)
     hh.reset_month()
 
-    rows, value = hh.harvest(grain.harvest_month, np.array([1.0, 0.5]), np.array([1.2, 1.0, 1.0]))
+    rows = hh.harvesting(grain.harvest_month)
+    value = hh.harvest(rows, np.array([1.0, 0.5]), np.array([1.2, 1.0, 1.0]))
 
     sales = 10 * 1_300.0 * 1.2 * np.array([1.0, 0.5])
     assert rows.tolist() == [0, 1]
