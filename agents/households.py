@@ -292,13 +292,17 @@ class Households:
         self.assets += invest
         ledger.pay("asset_purchases", HOUSEHOLDS, REST_OF_WORLD, invest)
 
-    def sell_assets(self, shortfall: np.ndarray, ledger: Payments) -> None:
-        """Distress sale: sell productive assets at a discount to raise ``shortfall`` yuan of cash (or all)."""
-        in_distress = np.flatnonzero(shortfall > 0)
-        if in_distress.size == 0:
+    def sell_assets(self, shortfall: np.ndarray, ledger: Payments, rows: np.ndarray | None = None) -> None:
+        """Distress sale: sell productive assets at a discount to raise ``shortfall`` yuan of cash (or all).
+
+        ``shortfall`` is per household, or per household of ``rows`` (ascending) when given.
+        """
+        short = np.flatnonzero(shortfall > 0)
+        if short.size == 0:
             return
+        in_distress = short if rows is None else rows[short]
         keep = 1.0 - self.params.assets.distress_sale_discount
-        wanted = shortfall[in_distress] / max(keep, 1e-9)
+        wanted = shortfall[short] / max(keep, 1e-9)
         # own assets go first, then those financed by a loan
         from_own = np.minimum(self.assets[in_distress], wanted)
         from_financed = np.minimum(self.invested[in_distress], wanted - from_own)

@@ -65,22 +65,64 @@ def peak_rss_mb() -> float:
     return kb / 1024.0
 
 
-def build_scenario(path: str | None, households: int, months: int):
-    """The scenario to benchmark, with its population and horizon set to the benchmark size."""
+# The county's institutions sized in yuan, not per household: (section path, key). Each bank's
+# capital is scaled too (credit.banks is a list).
+INSTITUTION_STOCKS = (
+    (("guarantee", "guarantor"), "capital"),
+    (("guarantee", "reguarantor"), "capital"),
+    (("risk_fund",), "size"),
+    (("risk_fund",), "replenishment"),
+    (("insurance", "insurer"), "capital"),
+)
+
+
+def scale_institutions(data: dict[str, Any], factor: float) -> dict[str, Any]:
+    """Multiply the institutions' yuan stocks (banks', guarantor's, re-guarantor's and insurer's
+    capital, the risk fund and its yearly budget) by ``factor`` in a raw scenario mapping.
+
+    A scenario's institutions are sized for its own county (20,000 households by default);
+    a county ``factor`` times larger with the same capital would ration credit to almost no
+    one (at 1,000,000 households under the 20,000-household capital, 0.005% of households
+    borrow instead of 18%), a different economy and a flattering benchmark. Scaled, each
+    size runs the same economy replicated.
+    """
+    for bank in data["credit"]["banks"]:
+        bank["capital"] *= factor
+    for sections, key in INSTITUTION_STOCKS:
+        node = data
+        for section in sections:
+            node = node[section]
+        node[key] *= factor
+    return data
+
+
+def build_scenario(path: str | None, households: int, months: int, scaled: bool = True):
+    """The scenario to benchmark, with its population and horizon set to the benchmark size.
+
+    With ``scaled``, the institutions' capital grows with the county (see ``scale_institutions``).
+    """
     from simulation.scenario import Scenario, apply_overrides, load_scenario, validate_scenario
 
-    overrides = {"population.households": households, "horizon.years": max(1, math.ceil(months / 12))}
     if path:
-        return load_scenario(path, overrides)
-    data = Scenario(name="bench", description="benchmark").model_dump(mode="json")
-    return validate_scenario(apply_overrides(data, overrides, "bench"), "built-in defaults")
+        base = load_scenario(path)
+        source = path
+    else:
+        base = Scenario(name="bench", description="benchmark")
+        source = "built-in defaults"
+    data = base.model_dump(mode="json")
+    if scaled:
+        scale_institutions(data, households / base.population.households)
+    overrides = {"population.households": households, "horizon.years": max(1, math.ceil(months / 12))}
+    return validate_scenario(apply_overrides(data, overrides, "bench"), source)
 
 
-def run_child(households: int, months: int, scenario_path: str | None, seed: int) -> dict[str, Any]:
+def run_child(
+    households: int, months: int, scenario_path: str | None, seed: int, scaled: bool = True
+) -> dict[str, Any]:
     """Build one model, step it ``months`` months, and return the timings."""
     from simulation.model import ValueChainModel
 
-    scenario = build_scenario(scenario_path, households, months)
+    scenario = build_scenario(scenario_path, households, months, scaled)
     rss_imported = peak_rss_mb()
     spin_up_seconds = [0.0]
 
@@ -133,6 +175,10 @@ def run_child(households: int, months: int, scenario_path: str | None, seed: int
         "phases_s": phases,
         "detail_s": {f"account.{MEASURE}": detail[MEASURE]},
         "records": len(model.records),
+        "institutions_scaled": scaled,
+        # the economy that was timed: last month's credit reach, comparable across sizes
+        "borrower_share": float(model.records[-1]["borrower_share"]),
+        "loans_per_household": float(model.records[-1]["loans_outstanding"]) / households,
     }
 
 
@@ -184,6 +230,8 @@ def run_repeat(args: argparse.Namespace, scenario: str | None) -> dict[str, Any]
     """One repeat in a fresh interpreter; its JSON answer."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child"]
     command += ["--households", str(args.households), "--months", str(args.months), "--seed", str(args.seed)]
+    if getattr(args, "fixed_institutions", False):
+        command.append("--fixed-institutions")
     if scenario:
         command += ["--scenario", scenario]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
@@ -215,6 +263,21 @@ def phase_rows(summary: dict[str, Any]) -> list[tuple[str, float, float, float]]
     return rows
 
 
+def institutions_line(scaled: bool) -> str:
+    """How the institutions were sized, for the report's header."""
+    if scaled:
+        return "institutions: bank, guarantor, insurer and risk-fund capital scaled with the county"
+    return "institutions: capital as written in the scenario (--fixed-institutions)"
+
+
+def economy_line(summary: dict[str, Any]) -> str:
+    """Last month's credit reach: the same economy at every size when the institutions are scaled."""
+    return (
+        f"last month {100 * summary['borrower_share']:.1f}% of households borrowing, "
+        f"{summary['loans_per_household']:,.0f} yuan of loans outstanding per household"
+    )
+
+
 def render(report: dict[str, Any]) -> str:
     """The plain-text report."""
     m, cfg, runs, med = report["machine"], report["config"], report["runs"], report["median"]
@@ -227,6 +290,7 @@ def render(report: dict[str, Any]) -> str:
         f"run     : {cfg['households']:,} households x {cfg['months']} months, {cfg['repeats']} repeats "
         f"(fresh process each), seed {cfg['seed']}, scenario {cfg['scenario']}",
         f"          construction = population synthesis + {med['spin_up_months']:.0f}-month unrecorded spin-up",
+        f"          {institutions_line(cfg['institutions_scaled'])}",
         "          RSS: peak resident memory of the run's process after imports, after construction, at the end",
         "",
         f"{'repeat':>7} {'construct s':>11} {'(synth':>7} {'spin-up)':>8} {'step s':>8} "
@@ -250,6 +314,8 @@ def render(report: dict[str, Any]) -> str:
     ]
     out += [f"{name:<22} {s:>8.3f} {pct:>9.1f}% {ms:>9.2f}" for name, s, pct, ms in phase_rows(med)]
     out.append(f"{'total (stepping)':<22} {med['stepping_s']:>8.3f} {100.0:>9.1f}%")
+    out.append("")
+    out.append(f"economy timed: {economy_line(med)}")
     return "\n".join(out)
 
 
@@ -276,6 +342,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs, each in a fresh process (default 3)")
     parser.add_argument("--seed", type=int, default=1, help="root seed (the same for every repeat; default 1)")
+    parser.add_argument(
+        "--fixed-institutions",
+        action="store_true",
+        help="keep the scenario's bank, guarantor, insurer and risk-fund capital as written "
+        "(default: scaled with the county, so every size runs the same economy)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -290,14 +362,17 @@ def main(argv: list[str] | None = None) -> None:
     """Run the repeats and print the report."""
     args = parse_args(argv)
     if args.child:
-        print(json.dumps(run_child(args.households, args.months, args.scenario, args.seed)))
+        print(
+            json.dumps(run_child(args.households, args.months, args.scenario, args.seed, not args.fixed_institutions))
+        )
         return
     scenario = str(Path(args.scenario).resolve()) if args.scenario else default_scenario()
     if scenario:
         from simulation.scenario import ScenarioError
 
         try:
-            build_scenario(scenario, args.households, args.months)  # fail early on a bad file
+            # fail early on a bad file
+            build_scenario(scenario, args.households, args.months, not args.fixed_institutions)
         except ScenarioError as err:
             raise SystemExit(f"bench_model.py: {err}") from None
     runs = []
@@ -314,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
             "repeats": args.repeats,
             "seed": args.seed,
             "scenario": shown_path(scenario) if scenario else "built-in defaults",
+            "institutions_scaled": not args.fixed_institutions,
         },
         "runs": runs,
         "median": medians(runs),

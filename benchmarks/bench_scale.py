@@ -67,7 +67,9 @@ def sizes(text: str) -> list[int]:
 def measure_model(households: int, args: argparse.Namespace, scenario: str | None) -> dict[str, Any]:
     """Fresh-process repeats of the full model at one size (bench_model's child), with medians."""
     repeats = args.repeats_large if households >= LARGE else args.repeats
-    child_args = argparse.Namespace(households=households, months=args.months, seed=args.seed)
+    child_args = argparse.Namespace(
+        households=households, months=args.months, seed=args.seed, fixed_institutions=args.fixed_institutions
+    )
     runs = []
     for i in range(repeats):
         print(f"agrifin {households:,} x {args.months}: repeat {i + 1}/{repeats} ...", file=sys.stderr, flush=True)
@@ -105,6 +107,7 @@ def render(report: dict[str, Any]) -> str:
         f"software: Python {m['python']}, numpy {m['numpy']}, mesa {m['mesa']}",
         f"scenario: {cfg['scenario']}, seed {cfg['seed']}, {cfg['months']} months timed after construction "
         f"(construction = start-up + 12-month spin-up); medians of fresh-process repeats",
+        f"          {bench_model.institutions_line(cfg['institutions_scaled'])}",
         "",
         f"{'households':>10} {'reps':>4} {'start-up s':>10} {'spin-up s':>9} {'step s':>8} {'wall s':>8} "
         f"{'hh-months/s':>12} {'ns/hh-month':>11} {'ms/month':>9} {'peak RSS MB':>11}",
@@ -116,6 +119,8 @@ def render(report: dict[str, Any]) -> str:
             f"{r['stepping_s']:>8.2f} {r['wall_s']:>8.2f} {r['household_months_per_s']:>12,.0f} "
             f"{r['ns_per_household_month']:>11.0f} {r['month_ms_median']:>9.1f} {r['peak_rss_mb']:>11.0f}"
         )
+    out += ["", "economy timed (the same at every size when the institutions are scaled)"]
+    out += [f"{int(n):>10,}: {bench_model.economy_line(entry['median'])}" for n, entry in model.items()]
     out += ["", "phase split of the stepping time (ms per month, % of stepping), by cost at the largest size"]
     names = list(model)
     largest = model[names[-1]]["median"]
@@ -189,6 +194,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sizes for the Mesa reference (default: the same as --households)",
     )
     parser.add_argument("--no-mesa", action="store_true", help="skip the Mesa reference")
+    parser.add_argument(
+        "--fixed-institutions",
+        action="store_true",
+        help="keep the scenario's bank, guarantor, insurer and risk-fund capital as written "
+        "(default: scaled with the county, so every size runs the same economy)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of the tables")
     args = parser.parse_args(argv)
@@ -213,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
             "repeats": args.repeats,
             "repeats_large": args.repeats_large,
             "mesa_months": args.mesa_months,
+            "institutions_scaled": not args.fixed_institutions,
             "seed": args.seed,
             "scenario": bench_model.shown_path(scenario) if scenario else "built-in defaults",
         },

@@ -28,6 +28,7 @@ from simulation.loans import (
     PENDING,
     WORKING_CAPITAL,
     LoanBook,
+    debtors_of,
 )
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
@@ -90,16 +91,17 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         """Collect what falls due, age arrears, default, write off, and close the banks' books."""
         hh, book = self.households, self.book
         due = book.due_this_month(month)
-        borrower = book.borrower[due.rows]
-        owed = np.bincount(borrower, weights=due.total, minlength=hh.n)
+        debtors, of_loan = debtors_of(book.borrower[due.rows], hh.n)  # households owing, and each loan's debtor
+        borrower = debtors[of_loan]
+        owed = np.bincount(of_loan, weights=due.total, minlength=debtors.size)
         # what falls due is paid from cash beyond a month of subsistence; to keep their credit
         # record, households short of cash sell productive assets first (at the distress discount)
-        hh.sell_assets(owed - np.maximum(hh.cash - hh.subsistence(), 0.0), self.ledger)
-        capacity = np.maximum(hh.cash - hh.subsistence(), 0.0)
-        share = np.divide(np.minimum(capacity, owed), owed, out=np.zeros(hh.n), where=owed > 0)
-        paid = due.total * share[borrower]
+        hh.sell_assets(owed - np.maximum(hh.cash[debtors] - hh.subsistence(debtors), 0.0), self.ledger, debtors)
+        capacity = np.maximum(hh.cash[debtors] - hh.subsistence(debtors), 0.0)
+        share = np.divide(np.minimum(capacity, owed), owed, out=np.zeros(debtors.size), where=owed > 0)[of_loan]
+        paid = due.total * share
         interest_paid = np.minimum(paid, due.interest)
-        subsidy = due.subsidy * (share[borrower] >= 1.0 - 1e-12)  # paid on loans serviced in full
+        subsidy = due.subsidy * (share >= 1.0 - 1e-12)  # paid on loans serviced in full
         bank_of_loan = book.bank[due.rows]
         income = self.interest_received_early.copy()
         self.interest_received_early[:] = 0.0

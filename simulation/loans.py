@@ -57,6 +57,20 @@ def annuity_payment(principal: np.ndarray, annual_rate: np.ndarray, months: np.n
     return principal * factor
 
 
+def debtors_of(borrower: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct households among ``borrower`` (rows below ``n``), ascending, and each loan's place among them.
+
+    ``debtors[of_loan]`` is ``borrower``. Marks in an array of ``n`` flags instead of a sort,
+    so it costs one pass over the households and two over the loans.
+    """
+    marked = np.zeros(n, bool)
+    marked[borrower] = True
+    debtors = np.flatnonzero(marked)
+    place = np.empty(n, np.intp)
+    place[debtors] = np.arange(debtors.size)
+    return debtors, place[borrower]
+
+
 @dataclass
 class Due:
     """What the live loans owe this month, split into interest and principal (arrears included)."""
@@ -80,6 +94,10 @@ class LoanBook:
         for name, dtype in _FIELDS.items():
             setattr(self, name, np.zeros(capacity, dtype))
         self.overdue_interest = np.zeros(capacity, np.float64)
+        # Rows that may still be pending, active or non-performing, ascending: every row not yet
+        # seen closed or written off. Those two statuses are final (no rule reopens a loan), so a
+        # search for live statuses need only look here, not through the whole history of the book.
+        self._maybe_live = np.zeros(0, np.int64)
 
     @property
     def capacity(self) -> int:
@@ -103,6 +121,7 @@ class LoanBook:
         for name, values in columns.items():
             getattr(self, name)[rows] = values
         self.size += count
+        self._maybe_live = np.concatenate([self._maybe_live, rows])
         return rows
 
     def view(self, name: str) -> np.ndarray:
@@ -110,12 +129,24 @@ class LoanBook:
         return getattr(self, name)[: self.size]
 
     def rows_with(self, *statuses: int) -> np.ndarray:
-        """Rows whose status is one of ``statuses``."""
-        status = self.view("status")
+        """Rows whose status is one of ``statuses``, ascending."""
+        if max(statuses) <= NONPERFORMING:  # live statuses only: search the rows not yet known to be finished
+            rows = self.live_rows()
+            status = self.status[rows]
+        else:
+            rows, status = None, self.view("status")
         match = status == statuses[0]
         for other in statuses[1:]:  # a few comparisons cost less than np.isin's set-up on a small book
             match |= status == other
-        return np.flatnonzero(match)
+        return np.flatnonzero(match) if rows is None else rows[match]
+
+    def live_rows(self) -> np.ndarray:
+        """Rows of loans pending, active or non-performing, ascending (drops the finished ones it finds)."""
+        rows = self._maybe_live
+        live = self.status[rows] <= NONPERFORMING
+        if not live.all():
+            rows = self._maybe_live = rows[live]
+        return rows
 
     def disburse(self, rows: np.ndarray, month: int) -> None:
         """Pending loans become active; their schedule starts now."""

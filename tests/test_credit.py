@@ -13,6 +13,7 @@ from simulation.loans import (
     WRITTEN_OFF,
     LoanBook,
     annuity_payment,
+    debtors_of,
 )
 from simulation.model import ValueChainModel
 from simulation.scenario import Scenario, ScenarioError, scenario_from_dict
@@ -143,6 +144,34 @@ def test_loan_book_stays_consistent_through_a_run_with_defaults():
     assert (book.view("arrears") >= -1e-9).all()
     assert (status == WRITTEN_OFF).any(), "the stressed county should write off some loans"
     assert np.abs(model.timeseries()["ledger_imbalance"]).max() < 1e-3
+
+
+def test_live_loans_are_found_without_scanning_finished_ones_and_match_a_full_scan():
+    sc = small_scenario(**{"credit.demand.opportunity_rate": 0.3, "health.event_probability": 0.05, "horizon.years": 3})
+    model = ValueChainModel(sc, seed=9)
+    book = model.loans
+    for _ in range(36):
+        model.step()
+        status = book.view("status")
+        for statuses in (
+            (PENDING,),
+            (ACTIVE,),
+            (NONPERFORMING,),
+            (ACTIVE, NONPERFORMING),
+            (PENDING, ACTIVE, NONPERFORMING),
+        ):
+            np.testing.assert_array_equal(book.rows_with(*statuses), np.flatnonzero(np.isin(status, statuses)))
+    finished = np.isin(book.view("status"), (CLOSED, WRITTEN_OFF))
+    assert finished.any() and (~finished).any()
+    assert book.live_rows().size == (~finished).sum()  # the finished loans have been dropped from the search
+    np.testing.assert_array_equal(book.rows_with(CLOSED, WRITTEN_OFF), np.flatnonzero(finished))
+
+
+def test_debtors_are_the_distinct_borrowers_in_order():
+    borrower = np.array([7, 2, 7, 0, 2, 9])
+    debtors, of_loan = debtors_of(borrower, 12)
+    np.testing.assert_array_equal(debtors, [0, 2, 7, 9])
+    np.testing.assert_array_equal(debtors[of_loan], borrower)
 
 
 def test_illness_wave_raises_defaults():
