@@ -109,6 +109,10 @@ class Households:
         """Rolling 12-month per-capita net income (yuan per person per year)."""
         return self.income_12m / self.size
 
+    def income_pc_of(self, rows: np.ndarray) -> np.ndarray:
+        """``income_pc`` of ``rows`` only (the same figures, without dividing for every household)."""
+        return self.income_12m[rows] / self.size[rows]
+
     def subsistence(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Monthly subsistence spending of each household, or of ``rows`` (yuan)."""
         size = self.size if rows is None else self.size[rows]

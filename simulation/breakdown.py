@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulation.loans import ACTIVE, HOUSEHOLD, NONPERFORMING
+from simulation.loans import ACTIVE, HOUSEHOLD, NONPERFORMING, debtors_of
 from simulation.schema_base import GROUPS, REGIONS
 
 if TYPE_CHECKING:
@@ -39,13 +39,12 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     relapsed, exited, _ = model.relapse_by()
     live = book.rows_with(ACTIVE, NONPERFORMING)
     live = live[book.borrower_kind[live] == HOUSEHOLD]  # cooperatives' and enterprises' loans are not households'
-    balance = np.bincount(book.borrower[live], weights=book.balance[live], minlength=hh.n)
-    npl = book.status[live] == NONPERFORMING
-    npl_balance = np.bincount(book.borrower[live[npl]], weights=book.balance[live[npl]], minlength=hh.n)
-    eligible = model.credit.microcredit_eligible()
+    npl = live[book.status[live] == NONPERFORMING]
     # few households borrow or are poor: sums over them skip only zeros, so they equal the sums over everyone
-    with_loans, with_npl = _distinct(book.borrower[live]), _distinct(book.borrower[live[npl]])
-    borrowers = with_loans[balance[with_loans] > 0]
+    with_loans, balance = _sum_by_borrower(book.borrower[live], book.balance[live], hh.n)
+    with_npl, npl_balance = _sum_by_borrower(book.borrower[npl], book.balance[npl], hh.n)
+    eligible = model.credit.microcredit_eligible()
+    borrowers = with_loans[balance > 0]
     poor = np.flatnonzero(hh.income_pc < model.params.poverty.line)
     # households, exited, relapses and eligible by cell from one count of cell x the three flags
     flags = np.bincount(
@@ -64,8 +63,8 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
         "poor_persons": by_cell(poor, hh.size),
         "eligible": with_flag[2],
         "eligible_borrowers": by_cell(borrowers[eligible[borrowers]]),
-        "loans_outstanding": by_cell(with_loans, balance),
-        "npl_balance": by_cell(with_npl, npl_balance),
+        "loans_outstanding": np.bincount(cell[with_loans], weights=balance, minlength=k),
+        "npl_balance": np.bincount(cell[with_npl], weights=npl_balance, minlength=k),
     }
     cells = {name: values.reshape(len(REGIONS), len(GROUPS)) for name, values in per_cell.items()}
     rows = []
@@ -88,12 +87,10 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     return rows
 
 
-def _distinct(rows: np.ndarray) -> np.ndarray:
-    """The distinct values of ``rows``, sorted (``np.unique`` without its hashing, much faster here)."""
-    rows = np.sort(rows)
-    keep = np.ones(rows.size, bool)
-    np.not_equal(rows[1:], rows[:-1], out=keep[1:])
-    return rows[keep]
+def _sum_by_borrower(borrower: np.ndarray, amount: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct households among ``borrower`` (ascending) and each one's ``amount`` summed in the order listed."""
+    debtors, of_loan = debtors_of(borrower, n)
+    return debtors, np.bincount(of_loan, weights=amount, minlength=debtors.size)
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -104,4 +101,4 @@ def income_sample(model: ValueChainModel, when: str) -> pd.DataFrame:
     """Per-capita income and household size of a fixed sample of households."""
     hh = model.households
     rows = np.arange(0, hh.n, max(1, hh.n // INCOME_SAMPLE))
-    return pd.DataFrame({"when": when, "income_pc": hh.income_pc[rows], "persons": hh.size[rows]})
+    return pd.DataFrame({"when": when, "income_pc": hh.income_pc_of(rows), "persons": hh.size[rows]})

@@ -147,7 +147,7 @@ class InsuranceMarket:
         # (what was paid this year is never negative, so the others' payout is 0)
         owed = np.flatnonzero(hh.ap_insured & (hh.hardship_year > ap.warning_line))
         due_total = np.minimum(ap.payout_share * np.maximum(hh.hardship_year[owed] - ap.warning_line, 0.0), ap.cap)
-        triggered = hh.income_pc[owed] <= ap.income_multiple * line
+        triggered = hh.income_pc_of(owed) <= ap.income_multiple * line
         payout = np.zeros(hh.n)
         payout[owed] = np.where(triggered, np.maximum(due_total - hh.ap_paid_year[owed], 0.0), 0.0)
         hh.ap_paid_year[owed] += payout[owed]

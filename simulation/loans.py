@@ -131,8 +131,9 @@ class LoanBook:
     def rows_with(self, *statuses: int) -> np.ndarray:
         """Rows whose status is one of ``statuses``, ascending."""
         if max(statuses) <= NONPERFORMING:  # live statuses only: search the rows not yet known to be finished
-            rows = self.live_rows()
-            status = self.status[rows]
+            rows, status = self._live_with_status()
+            if len(set(statuses)) == 3:
+                return rows
         else:
             rows, status = None, self.view("status")
         match = status == statuses[0]
@@ -141,12 +142,18 @@ class LoanBook:
         return np.flatnonzero(match) if rows is None else rows[match]
 
     def live_rows(self) -> np.ndarray:
-        """Rows of loans pending, active or non-performing, ascending (drops the finished ones it finds)."""
+        """Rows of loans pending, active or non-performing, ascending."""
+        return self._live_with_status()[0]
+
+    def _live_with_status(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live rows and their statuses, dropping from the search the finished loans it finds."""
         rows = self._maybe_live
-        live = self.status[rows] <= NONPERFORMING
+        status = self.status[rows]
+        live = status <= NONPERFORMING
         if not live.all():
-            rows = self._maybe_live = rows[live]
-        return rows
+            rows, status = rows[live], status[live]
+            self._maybe_live = rows
+        return rows, status
 
     def disburse(self, rows: np.ndarray, month: int) -> None:
         """Pending loans become active; their schedule starts now."""

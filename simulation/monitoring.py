@@ -103,7 +103,7 @@ class MonitoringSystem:
         if flagged.size == 0:
             return
         share = self.differentiation.values("monitoring.responses.assistance_share")[flagged]
-        gap = np.maximum(self.monitoring_line - hh.income_pc[flagged], 0.0)
+        gap = np.maximum(self.monitoring_line - hh.income_pc_of(flagged), 0.0)
         assistance = share * gap * hh.size[flagged] / 12.0
         self.month_stats["assistance"] = self.government.pay_households("assistance", hh, assistance, flagged)
         if responses.extend_loans:
