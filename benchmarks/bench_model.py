@@ -263,6 +263,16 @@ def phase_rows(summary: dict[str, Any]) -> list[tuple[str, float, float, float]]
     return rows
 
 
+def add_institutions_option(parser: argparse.ArgumentParser) -> None:
+    """``--fixed-institutions``, shared with bench_scale.py."""
+    parser.add_argument(
+        "--fixed-institutions",
+        action="store_true",
+        help="keep the scenario's bank, guarantor, insurer and risk-fund capital as written "
+        "(default: scaled with the county, so every size runs the same economy)",
+    )
+
+
 def institutions_line(scaled: bool) -> str:
     """How the institutions were sized, for the report's header."""
     if scaled:
@@ -342,12 +352,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs, each in a fresh process (default 3)")
     parser.add_argument("--seed", type=int, default=1, help="root seed (the same for every repeat; default 1)")
-    parser.add_argument(
-        "--fixed-institutions",
-        action="store_true",
-        help="keep the scenario's bank, guarantor, insurer and risk-fund capital as written "
-        "(default: scaled with the county, so every size runs the same economy)",
-    )
+    add_institutions_option(parser)
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -194,12 +194,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sizes for the Mesa reference (default: the same as --households)",
     )
     parser.add_argument("--no-mesa", action="store_true", help="skip the Mesa reference")
-    parser.add_argument(
-        "--fixed-institutions",
-        action="store_true",
-        help="keep the scenario's bank, guarantor, insurer and risk-fund capital as written "
-        "(default: scaled with the county, so every size runs the same economy)",
-    )
+    bench_model.add_institutions_option(parser)
     parser.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of the tables")
     args = parser.parse_args(argv)

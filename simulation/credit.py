@@ -91,13 +91,14 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         """Collect what falls due, age arrears, default, write off, and close the banks' books."""
         hh, book = self.households, self.book
         due = book.due_this_month(month)
-        debtors, of_loan = debtors_of(book.borrower[due.rows], hh.n)  # households owing, and each loan's debtor
-        borrower = debtors[of_loan]
+        borrower = book.borrower[due.rows]
+        debtors, of_loan = debtors_of(borrower, hh.n)  # the households owing, and each loan's place among them
         owed = np.bincount(of_loan, weights=due.total, minlength=debtors.size)
         # what falls due is paid from cash beyond a month of subsistence; to keep their credit
         # record, households short of cash sell productive assets first (at the distress discount)
-        hh.sell_assets(owed - np.maximum(hh.cash[debtors] - hh.subsistence(debtors), 0.0), self.ledger, debtors)
-        capacity = np.maximum(hh.cash[debtors] - hh.subsistence(debtors), 0.0)
+        reserve = hh.subsistence(debtors)
+        hh.sell_assets(owed - np.maximum(hh.cash[debtors] - reserve, 0.0), self.ledger, debtors)
+        capacity = np.maximum(hh.cash[debtors] - reserve, 0.0)
         share = np.divide(np.minimum(capacity, owed), owed, out=np.zeros(debtors.size), where=owed > 0)[of_loan]
         paid = due.total * share
         interest_paid = np.minimum(paid, due.interest)
@@ -293,7 +294,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         )
         screening_noise = s.screening.standard_normal(hh.n)
         self.diversion_draws = (s.diversion.random(hh.n), s.diversion.random(hh.n))
-        live = self.book.rows_with(PENDING, ACTIVE, NONPERFORMING)
+        live = self.book.live_rows()
         live = live[self.book.borrower_kind[live] == HOUSEHOLD]
         has_loan = np.zeros((len(PRODUCTS), hh.n), bool)
         has_loan[self.book.product[live], self.book.borrower[live]] = True

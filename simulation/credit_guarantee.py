@@ -12,7 +12,7 @@ import numpy as np
 
 from agents.bank import best_first_within
 from agents.households import HOUSEHOLDS
-from simulation.loans import ACTIVE, NONPERFORMING, PENDING
+from simulation.loans import PENDING
 
 
 class GuaranteeHooks:
@@ -24,7 +24,7 @@ class GuaranteeHooks:
     def refresh_risk_exposure(self) -> None:
         """What the guarantor and the risk fund stand behind now (live and pending loans)."""
         book = self.book
-        live = book.rows_with(PENDING, ACTIVE, NONPERFORMING)
+        live = book.live_rows()  # pending, active and non-performing
         owed = np.where(book.status[live] == PENDING, book.principal[live], book.balance[live])
         if self.waterfall.guarantor is not None:
             self.waterfall.guarantor.outstanding = float(owed[book.guaranteed[live]].sum())

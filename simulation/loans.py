@@ -132,8 +132,6 @@ class LoanBook:
         """Rows whose status is one of ``statuses``, ascending."""
         if max(statuses) <= NONPERFORMING:  # live statuses only: search the rows not yet known to be finished
             rows, status = self._live_with_status()
-            if len(set(statuses)) == 3:
-                return rows
         else:
             rows, status = None, self.view("status")
         match = status == statuses[0]

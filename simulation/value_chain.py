@@ -374,7 +374,7 @@ class ValueChain:
         contracts = np.flatnonzero(self.active_contracts())
         live = book.rows_with(ACTIVE, NONPERFORMING)
         coop_loans = live[book.borrower_kind[live] == COOPERATIVE]
-        income = hh.income_12m[contracts] / hh.size[contracts]
+        income = hh.income_pc_of(contracts)
         return {
             "contract_share": float(contracts.size / farming),
             "contracted_income_pc": float(income.mean()) if contracts.size else 0.0,
