@@ -63,6 +63,12 @@ class LeadingEnterprise(mesa.Agent):
         """Monthly overheads, paid out of the county."""
         self.ledger.pay("enterprise_overheads", self.sector, REST_OF_WORLD, self.fixed_cost)
 
+    def pay_technical_services(self) -> None:
+        """Monthly cost of the technical services behind contracted farmers' yield gain, paid out of the county."""
+        self.ledger.pay(
+            "technical_services", self.sector, REST_OF_WORLD, self.terms.service_cost_share * self.scale / 12.0
+        )
+
     def fail(self, month: int) -> None:
         """Default: contracts lapse and wages stop from the next month."""
         self.active = False

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from agents.households import HOUSEHOLDS
+from agents.households import HOUSEHOLDS, REST_OF_WORLD
 
 if TYPE_CHECKING:
     from agents.households import Households, Payments
-    from simulation.scenario import Transfers
+    from simulation.scenario import Scenario, Transfers
 
 GOVERNMENT = "government"
 
@@ -31,6 +31,7 @@ BUDGET_LINES = (
     "assistance",
     "job_placement",
     "monitoring_operations",
+    "medical_assistance",
 )
 
 
@@ -73,10 +74,11 @@ class Government(mesa.Agent):
 
     def pay_transfers(self, households: Households) -> None:
         """Monthly pensions and farm subsidies per person, and dibao top-ups to enrolled households."""
-        self.pay_households("basic_transfers", households, self.transfers.basic_per_capita * households.size)
+        basic = self.transfers.basic_per_capita * households.levels.transfers
+        self.pay_households("basic_transfers", households, basic * households.size)
         enrolled = np.flatnonzero(households.dibao)
         if enrolled.size:
-            gap = self.transfers.dibao_standard - households.dibao_base_pc[enrolled]
+            gap = households.levels.dibao_standard - households.dibao_base_pc[enrolled]
             top_up = np.maximum(gap, 0.0) * households.size[enrolled] / 12.0
             self.pay_households("dibao", households, top_up, enrolled)
             households.dibao_year[enrolled] += top_up
@@ -92,8 +94,26 @@ class Government(mesa.Agent):
         The benefit tops up the assessed income to the standard for the next 12 months.
         """
         base_pc = (households.income_12m - households.dibao_year) / households.size
-        eligible = base_pc < self.transfers.dibao_standard
+        eligible = base_pc < households.levels.dibao_standard
         takeup = self.transfers.dibao_takeup if takeup is None else takeup
         households.dibao = eligible & (households.dibao | (takeup_draw < takeup))
         households.dibao_base_pc = base_pc
         households.dibao_year[:] = 0.0
+
+    def pay_medical_assistance(self, households: Households, scenario: Scenario, ex_poor: np.ndarray) -> float:
+        """Medical assistance (the third layer): a share of this month's remaining bills of dibao households.
+
+        With ``health.assistance_for_ex_poor`` the ex-poor (``ex_poor``, a mask) are covered too.
+        The government pays the providers; the household's bill falls by the same amount.
+        """
+        health = scenario.health
+        billed = np.flatnonzero(households.medical_due > 0)  # the few ill this month
+        covered = households.dibao[billed] | (health.assistance_for_ex_poor & ex_poor[billed])
+        rows = billed[covered]
+        if rows.size == 0:
+            return 0.0
+        assistance = health.assistance_share * households.medical_due[rows]
+        paid = self.ledger.pay("medical_assistance", GOVERNMENT, REST_OF_WORLD, float(assistance.sum()))
+        households.medical_due[rows] -= assistance
+        self.spent["medical_assistance"] += paid
+        return paid

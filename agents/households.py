@@ -11,11 +11,20 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 
+from agents.levels import PriceLevels
+
 if TYPE_CHECKING:
     from simulation.scenario import Scenario
 
 HOUSEHOLDS = "households"
 REST_OF_WORLD = "rest_of_world"
+
+# cohorts fixed at month 0, as the monitoring system counts them
+COHORTS = ("ex_poor", "monitored", "general")
+COHORT_EX_POOR, COHORT_MONITORED, COHORT_GENERAL = 0, 1, 2
+# the monitoring system's risk types, by which a fall below the line is attributed
+CAUSES = ("illness", "disaster", "job_loss", "price_fall", "enterprise_loss", "debt_distress", "other")
+ILLNESS, DISASTER, JOB_LOSS, PRICE_FALL, ENTERPRISE_LOSS, DEBT_DISTRESS, OTHER = range(len(CAUSES))
 
 
 class Payments(Protocol):
@@ -25,25 +34,34 @@ class Payments(Protocol):
 
 
 class Assessment(NamedTuple):
-    """Outcome of an annual poverty assessment, as boolean masks over households."""
+    """Outcome of an annual poverty assessment, as boolean masks over households.
+
+    ``relapse_base``: ex-poor cohort households above the line at the previous assessment;
+    ``relapses``: those of them below it now. ``new_poor_base`` and ``new_poor``: the same
+    for households never registered poor (the monitored and general cohorts).
+    """
 
     relapses: np.ndarray
-    exited_before: np.ndarray
-    newly_poor: np.ndarray
+    relapse_base: np.ndarray
+    new_poor: np.ndarray
+    new_poor_base: np.ndarray
 
 
 class Households:
     """State of every household in the county, one array element per household.
 
     Static traits: ``region``, ``village``, ``group``, ``size``, ``labour``, ``land``,
-    ``crop``, ``productivity``, ``digital``, ``migrants``. Dynamic state: ``cash``,
-    ``assets``, ``planted``, ``jobless_months``, ``sick_months``, the rolling 12-month
-    income buffer and the poverty history (``ever_poor``, ``exited``, ``poor``).
+    ``crop``, ``productivity``, ``digital``, ``migrants``; the ``cohort`` fixed at month 0.
+    Dynamic state: ``cash``, ``assets``, ``planted``, ``jobless_months``, ``sick_months``,
+    the rolling 12-month income and medical-bill buffers, the income lost to each risk type
+    since the last assessment (``shock_loss``) and the poverty history (``poor``, ``relapsed``).
+    ``levels`` are the current year's prices, wages and lines (handed in by the model).
     """
 
     def __init__(self, n: int, scenario: Scenario) -> None:
         self.n = n
         self.params = scenario
+        self.levels = PriceLevels.of_year(scenario, 0)
         # static traits (filled by population synthesis)
         self.region = np.zeros(n, np.int8)
         self.village = np.zeros(n, np.int32)
@@ -65,7 +83,10 @@ class Households:
         self.season_inputs = np.zeros(n, np.float64)  # input cost of the season, charged at harvest
         self.jobless_months = np.zeros(n, np.int16)
         self.sick_months = np.zeros(n, np.int16)
-        self.medical_due = np.zeros(n, np.float64)
+        self.medical_due = np.zeros(n, np.float64)  # out-of-pocket medical bill due this month
+        self.medical_ring = np.zeros((12, n), np.float64)  # out-of-pocket bills of the last 12 months
+        self.medical_12m = np.zeros(n, np.float64)
+        self.shock_loss = np.zeros((len(CAUSES), n), np.float32)  # yuan lost to each risk type since the assessment
         self.unmet_need = np.zeros(n, np.float64)
         self.distress_sold_month = 0.0  # book value of assets sold in distress this month (yuan)
         # income: this month by source, and the rolling 12 months
@@ -87,11 +108,10 @@ class Households:
         self.ap_insured = np.zeros(n, bool)  # anti-poverty insurance for the year
         self.hardship_year = np.zeros(n, np.float64)  # medical and crop losses since the last assessment
         self.ap_paid_year = np.zeros(n, np.float64)
-        # poverty history, updated at the annual assessment
-        self.poor = np.zeros(n, bool)
-        self.ever_poor = np.zeros(n, bool)
-        self.exited = np.zeros(n, bool)
-        self.relapsed = np.zeros(n, bool)
+        # cohort (fixed at month 0) and poverty history, updated at the annual assessment
+        self.cohort = np.full(n, COHORT_GENERAL, np.int8)
+        self.poor = np.zeros(n, bool)  # below the line at the last assessment
+        self.relapsed = np.zeros(n, bool)  # ex-poor cohort: relapsed at least once
         self.dibao = np.zeros(n, bool)
         self.dibao_base_pc = np.zeros(n, np.float64)
         # credit: financed investment, what falls due next, credit record
@@ -116,14 +136,15 @@ class Households:
     def subsistence(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Monthly subsistence spending of each household, or of ``rows`` (yuan)."""
         size = self.size if rows is None else self.size[rows]
-        return self.params.consumption.subsistence_per_capita * size
+        return self.params.consumption.subsistence_per_capita * self.levels.cpi * size
 
     def input_bill(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Cost of a full season's inputs on the land the household (or each of ``rows``) farms itself (yuan)."""
         if self._input_bill is None:  # land, crop and land use are fixed after synthesis (decide_land_use resets it)
             cost_per_mu = np.array([c.input_cost_per_mu for c in self.params.farming.crops.in_order()])
             self._input_bill = self.land * cost_per_mu[self.crop] * self.farms_own_land
-        return self._input_bill.copy() if rows is None else self._input_bill[rows]
+        bill = self._input_bill if rows is None else self._input_bill[rows]
+        return bill * self.levels.input_prices
 
     def decide_land_use(self) -> None:
         """Farm the land only when expected revenue covers the inputs; otherwise lease it out."""
@@ -162,7 +183,9 @@ class Households:
         crops = self.params.farming.crops.in_order()
         return np.flatnonzero(np.array([c.harvest_month == month_of_year for c in crops])[self.crop])
 
-    def harvest(self, rows: np.ndarray, yield_factor: np.ndarray, price: np.ndarray) -> np.ndarray:
+    def harvest(
+        self, rows: np.ndarray, yield_factor: np.ndarray, price: np.ndarray, weather_loss: np.ndarray | None = None
+    ) -> np.ndarray:
         """Bring in the planted share of ``rows``' land, valued at the crop's spot price.
 
         Farm net income is recognised at the sale (:meth:`receive_sales`): revenue less the
@@ -173,6 +196,8 @@ class Households:
             rows: the harvesting households (:meth:`harvesting`).
             yield_factor: for each of ``rows``, weather and luck (1 = an ordinary season).
             price: price index per crop (order of CROPS).
+            weather_loss: for each of ``rows``, the share of the harvest its region lost to a
+                disaster this year (counted as income lost to disaster; 0 when not given).
 
         Returns:
             The value of each row's produce at the spot price.
@@ -180,15 +205,19 @@ class Households:
         if rows.size == 0:
             return np.zeros(0)
         crops = self.params.farming.crops.in_order()
-        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]]
-        sales = (
-            self.land[rows]
-            * self.planted[rows]
-            * revenue_per_mu
-            * self.productivity[rows]
-            * yield_factor
-            * price[self.crop[rows]]
-        )
+        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]] * self.levels.farm_prices
+        # a member sick in the harvest month: part of the harvest is not brought in
+        sick = self.sick_months[rows] > 0
+        health_factor = 1.0 - self.params.health.farm_output_loss * sick
+        crop_price = price[self.crop[rows]]
+        normal_value = self.land[rows] * self.planted[rows] * revenue_per_mu * self.productivity[rows]
+        sales = normal_value * yield_factor * crop_price * health_factor
+        at_ordinary_price = normal_value * yield_factor * health_factor
+        self.shock_loss[ILLNESS, rows] += normal_value * yield_factor * crop_price * (1.0 - health_factor)
+        self.shock_loss[PRICE_FALL, rows] += at_ordinary_price * np.maximum(1.0 - crop_price, 0.0)
+        if weather_loss is not None:
+            lost_share = np.divide(weather_loss, 1.0 - weather_loss, out=np.zeros(rows.size), where=weather_loss < 1)
+            self.shock_loss[DISASTER, rows] += sales * lost_share
         self.harvested_now[rows] = True
         self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor, 0.0)
         self.crop_loss_month[rows] = np.divide(
@@ -212,7 +241,7 @@ class Households:
 
     def earn_asset_income(self, ledger: Payments) -> None:
         """Productive assets yield a monthly net income and wear out; leased-out land earns its rent."""
-        rent = self.params.farming.land_rent_per_mu / 12.0
+        rent = self.params.farming.land_rent_per_mu * self.levels.farm_prices / 12.0
         income = self.assets * self.params.assets.monthly_return + rent * self.land * ~self.farms_own_land
         self.assets *= 1.0 - self.params.assets.depreciation / 12.0
         ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
@@ -228,6 +257,30 @@ class Households:
             self.invested[rows] * self.invest_return[rows] + amount * self.pending_return[rows]
         ) / total
         self.invested[rows] = total
+
+    def fail_projects(self, failure_draw: np.ndarray) -> None:
+        """Financed projects fail at the scenario's rate: the asset and its return are gone, the loan stays.
+
+        The income the project would have earned in a year is counted as lost to debt distress.
+        """
+        monthly = 1.0 - (1.0 - self.params.credit.demand.project_failure_rate) ** (1.0 / 12.0)
+        rows = np.flatnonzero(self.invested > 0)
+        failed = rows[failure_draw[rows] < monthly]
+        self.shock_loss[DEBT_DISTRESS, failed] += self.invested[failed] * self.invest_return[failed]
+        self.invested[failed] = 0.0
+        self.invest_return[failed] = 0.0
+
+    def suffer_asset_damage(self, rows: np.ndarray, damage: np.ndarray) -> None:
+        """A disaster destroys the share ``damage`` of ``rows``' productive assets (own and financed)."""
+        hit = rows[damage > 0]
+        if hit.size == 0:
+            return
+        share = damage[damage > 0]
+        lost_income = (self.assets[hit] * 12.0 * self.params.assets.monthly_return + self.invested[hit]
+                       * self.invest_return[hit]) * share  # fmt: skip
+        self.shock_loss[DISASTER, hit] += lost_income
+        self.assets[hit] *= 1.0 - share
+        self.invested[hit] *= 1.0 - share
 
     def earn_investment_income(self, loss_by_region: np.ndarray, depreciation: float, ledger: Payments) -> None:
         """Financed assets yield their project's return, cut by this year's disaster; they wear out."""
@@ -257,22 +310,39 @@ class Households:
         migrants = np.minimum(self.migrants, available) * (self.jobless_months == 0)
         # a member employed by the leading enterprise is paid by it, not as a casual local worker
         locals_ = np.maximum(available - np.minimum(self.migrants, available) - self.enterprise_job, 0.0)
-        wages = self.productivity * (
-            migrants * labour.migrant_wage + locals_ * labour.local_wage * labour.local_work_months / 12.0
-        )
+        migrant_wage = labour.migrant_wage * self.levels.wages * self.productivity
+        local_wage = labour.local_wage * self.levels.wages * labour.local_work_months / 12.0 * self.productivity
+        wages = migrants * migrant_wage + locals_ * local_wage
         ledger.pay("wages_migrant_local", REST_OF_WORLD, HOUSEHOLDS, wages)
         self.wage_month += wages
+        # wages lost: to illness (a sick member), and to job loss (a migrant without work)
+        sick = np.flatnonzero(self.sick_months > 0)
+        sick_migrants = np.minimum(self.migrants[sick], 1.0) * (self.jobless_months[sick] == 0)
+        self.shock_loss[ILLNESS, sick] += np.where(sick_migrants > 0, migrant_wage[sick], local_wage[sick]) * (
+            self.labour[sick] > 0
+        )
+        jobless = np.flatnonzero(self.jobless_months > 0)
+        self.shock_loss[JOB_LOSS, jobless] += (
+            np.minimum(self.migrants[jobless], available[jobless]) * migrant_wage[jobless]
+        )
 
     # ------------------------------------------------------------------ health
     def fall_ill(self, event_draw: np.ndarray, cost_draw: np.ndarray) -> None:
-        """Serious illness: an out-of-pocket bill due this month and months without work."""
+        """Serious illness: a bill due this month, net of the insurance layers, and months without work.
+
+        Basic medical insurance reimburses its share of the cost; critical-illness insurance
+        pays its share of what is left above its deductible. Medical assistance (the third
+        layer) is paid by the government in the support phase.
+        """
         health = self.params.health
         ill = event_draw < health.event_probability
         sigma = health.cost_sd_log
-        mu = np.log(max(health.cost_mean, 1e-9)) - 0.5 * sigma**2
+        mu = np.log(max(health.cost_mean * self.levels.cpi, 1e-9)) - 0.5 * sigma**2
         sick = np.flatnonzero(ill)  # the bill is worked out for the few who fall ill
         self.medical_due = np.zeros(self.n)
-        self.medical_due[sick] = np.exp(mu + sigma * cost_draw[sick]) * (1.0 - health.reimbursement_share)
+        after_basic = np.exp(mu + sigma * cost_draw[sick]) * (1.0 - health.reimbursement_share)
+        above = np.maximum(after_basic - health.critical_illness_deductible * self.levels.cpi, 0.0)
+        self.medical_due[sick] = after_basic - health.critical_illness_share * above
         self.sick_months = np.where(ill & (self.labour > 0), health.sick_months, np.maximum(self.sick_months - 1, 0))
 
     # ------------------------------------------------------------------ consumption
@@ -288,7 +358,10 @@ class Households:
         planned = (
             self.subsistence() + self.medical_due + rules.spend_share_above_buffer * np.maximum(self.cash - buffer, 0.0)
         )
-        self.sell_assets(np.maximum(planned - self.cash, 0.0), ledger)
+        # a sale forced by a medical bill is lost to illness; by a loan falling due, to debt; else to low income
+        short = np.flatnonzero(planned > self.cash)
+        cause = np.where(self.medical_due[short] > 0, ILLNESS, np.where(self.loan_due[short] > 0, DEBT_DISTRESS, OTHER))
+        self.sell_assets(planned[short] - self.cash[short], ledger, short, cause)
         spend = np.minimum(planned, np.maximum(self.cash, 0.0))
         self.unmet_need = planned - spend
         ledger.pay("consumption_medical", HOUSEHOLDS, REST_OF_WORLD, spend)
@@ -296,10 +369,14 @@ class Households:
         self.assets += invest
         ledger.pay("asset_purchases", HOUSEHOLDS, REST_OF_WORLD, invest)
 
-    def sell_assets(self, shortfall: np.ndarray, ledger: Payments, rows: np.ndarray | None = None) -> None:
+    def sell_assets(
+        self, shortfall: np.ndarray, ledger: Payments, rows: np.ndarray | None = None, cause: np.ndarray | int = -1
+    ) -> None:
         """Distress sale: sell productive assets at a discount to raise ``shortfall`` yuan of cash (or all).
 
         ``shortfall`` is per household, or per household of ``rows`` (ascending) when given.
+        The income the assets sold would have earned in a year is lost to ``cause`` (a risk
+        type, per household like ``shortfall``; default debt distress).
         """
         short = np.flatnonzero(shortfall > 0)
         if short.size == 0:
@@ -310,6 +387,9 @@ class Households:
         # own assets go first, then those financed by a loan
         from_own = np.minimum(self.assets[in_distress], wanted)
         from_financed = np.minimum(self.invested[in_distress], wanted - from_own)
+        lost = from_own * 12.0 * self.params.assets.monthly_return + from_financed * self.invest_return[in_distress]
+        risk = np.broadcast_to(np.where(np.asarray(cause) < 0, DEBT_DISTRESS, cause), shortfall.shape)[short]
+        self.shock_loss[risk, in_distress] += lost
         self.assets[in_distress] -= from_own
         self.invested[in_distress] -= from_financed
         self.distress_sold_month += float(from_own.sum() + from_financed.sum())
@@ -319,18 +399,29 @@ class Households:
 
     # ------------------------------------------------------------------ poverty status
     def close_month(self, month: int) -> None:
-        """Roll this month's net income into the 12-month window.
+        """Roll this month's net income and out-of-pocket medical bill into their 12-month windows.
 
-        With ``poverty.deduct_medical_costs`` the out-of-pocket medical bill is a rigid
-        expenditure deducted from net income, as the relapse-monitoring rules count a
-        sudden rise in expenditure (illness is the main cause of poverty in the registry).
+        Medical bills are not income: they drain cash (and so assets and future income) and
+        the monitoring system sees them as rigid expenditure. With
+        ``poverty.deduct_medical_costs`` the poverty test uses income net of them instead
+        (:attr:`assessed_income`).
         """
         self.income_month = self.farm_month + self.wage_month + self.transfer_month + self.insurance_month
-        if self.params.poverty.deduct_medical_costs:
-            self.income_month = self.income_month - self.medical_due
         slot = month % 12
         self.income_12m += self.income_month - self.income_ring[slot]
         self.income_ring[slot] = self.income_month
+        self.medical_12m += self.medical_due - self.medical_ring[slot]
+        self.medical_ring[slot] = self.medical_due
+
+    @property
+    def income_pc_net_of_medical(self) -> np.ndarray:
+        """Rolling 12-month per-capita income less out-of-pocket medical bills (the expenditure-adjusted view)."""
+        return (self.income_12m - self.medical_12m) / self.size
+
+    @property
+    def assessed_income(self) -> np.ndarray:
+        """The per-capita income the poverty test uses (net of medical bills with ``deduct_medical_costs``)."""
+        return self.income_pc_net_of_medical if self.params.poverty.deduct_medical_costs else self.income_pc
 
     def reset_month(self) -> None:
         """Clear this month's income by source before the month's phases run."""
@@ -342,28 +433,38 @@ class Households:
         self.crop_loss_month[:] = 0.0
         self.distress_sold_month = 0.0
 
-    def start_poverty_history(self, line: float, registered_poor: np.ndarray) -> None:
-        """The first assessment: registered-poor households above the line have exited poverty."""
-        self.poor = self.income_pc < line
-        self.ever_poor = registered_poor | self.poor
-        self.exited = self.ever_poor & ~self.poor
+    def fix_cohorts(self, cohort: np.ndarray, line: float) -> None:
+        """Month 0: the cohorts are fixed and the first assessment is taken (nobody has relapsed yet)."""
+        self.cohort = cohort.astype(np.int8)
+        self.poor = self.assessed_income < line
         self.relapsed[:] = False
         self.assessed_income_pc = self.income_pc.copy()
+        self.shock_loss[:] = 0.0
 
     def assess_poverty(self, line: float) -> Assessment:
-        """Annual assessment on rolling 12-month per-capita income.
+        """Annual assessment on rolling 12-month per-capita income, counted on the fixed cohorts.
 
-        A relapse is a household that had exited poverty (poor once, not poor at the last
-        assessment) and is below the line now; a household below the line that was never
-        poor is newly poor.
+        A relapse is an ex-poor cohort household above the line at the previous assessment and
+        below it now; a never-registered household doing the same has newly fallen into poverty.
         """
-        poor_now = self.income_pc < line
-        exited_before = self.exited.copy()
-        relapses = exited_before & poor_now
-        newly_poor = poor_now & ~self.ever_poor
-        self.relapsed |= relapses
-        self.ever_poor |= poor_now
-        self.exited = self.ever_poor & ~poor_now
+        poor_now = self.assessed_income < line
+        was_above = ~self.poor
+        ex_poor = self.cohort == COHORT_EX_POOR
+        relapse_base = ex_poor & was_above
+        new_poor_base = ~ex_poor & was_above
+        assessment = Assessment(relapse_base & poor_now, relapse_base, new_poor_base & poor_now, new_poor_base)
+        self.relapsed |= assessment.relapses
         self.poor = poor_now
         self.assessed_income_pc = self.income_pc.copy()
-        return Assessment(relapses, exited_before, newly_poor)
+        return assessment
+
+    def causes_of(self, rows: np.ndarray) -> np.ndarray:
+        """The risk type that cost each of ``rows`` the most income since the last assessment (``other`` if none)."""
+        if rows.size == 0:
+            return np.zeros(0, np.int64)
+        losses = self.shock_loss[:OTHER, rows]
+        return np.where(losses.max(axis=0) > 0, losses.argmax(axis=0), OTHER)
+
+    def forget_shocks(self) -> None:
+        """After an assessment, the income lost to each risk type is counted afresh."""
+        self.shock_loss[:] = 0.0

@@ -65,41 +65,11 @@ def peak_rss_mb() -> float:
     return kb / 1024.0
 
 
-# The county's institutions sized in yuan, not per household: (section path, key). Each bank's
-# capital is scaled too (credit.banks is a list).
-INSTITUTION_STOCKS = (
-    (("guarantee", "guarantor"), "capital"),
-    (("guarantee", "reguarantor"), "capital"),
-    (("risk_fund",), "size"),
-    (("risk_fund",), "replenishment"),
-    (("insurance", "insurer"), "capital"),
-)
-
-
-def scale_institutions(data: dict[str, Any], factor: float) -> dict[str, Any]:
-    """Multiply the institutions' yuan stocks (banks', guarantor's, re-guarantor's and insurer's
-    capital, the risk fund and its yearly budget) by ``factor`` in a raw scenario mapping.
-
-    A scenario's institutions are sized for its own county (20,000 households by default);
-    a county ``factor`` times larger with the same capital would ration credit to almost no
-    one (at 1,000,000 households under the 20,000-household capital, 0.005% of households
-    borrow instead of 18%), a different economy and a flattering benchmark. Scaled, each
-    size runs the same economy replicated.
-    """
-    for bank in data["credit"]["banks"]:
-        bank["capital"] *= factor
-    for sections, key in INSTITUTION_STOCKS:
-        node = data
-        for section in sections:
-            node = node[section]
-        node[key] *= factor
-    return data
-
-
 def build_scenario(path: str | None, households: int, months: int, scaled: bool = True):
     """The scenario to benchmark, with its population and horizon set to the benchmark size.
 
-    With ``scaled``, the institutions' capital grows with the county (see ``scale_institutions``).
+    With ``scaled``, the institutions' capital grows with the county (the model's rule,
+    ``population.scale_institutions``); otherwise it stays as the scenario writes it.
     """
     from simulation.scenario import Scenario, apply_overrides, load_scenario, validate_scenario
 
@@ -110,9 +80,11 @@ def build_scenario(path: str | None, households: int, months: int, scaled: bool 
         base = Scenario(name="bench", description="benchmark")
         source = "built-in defaults"
     data = base.model_dump(mode="json")
-    if scaled:
-        scale_institutions(data, households / base.population.households)
-    overrides = {"population.households": households, "horizon.years": max(1, math.ceil(months / 12))}
+    overrides = {
+        "population.households": households,
+        "population.scale_institutions": scaled,
+        "horizon.years": max(1, math.ceil(months / 12)),
+    }
     return validate_scenario(apply_overrides(data, overrides, "bench"), source)
 
 

@@ -45,7 +45,7 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     with_npl, npl_balance = _sum_by_borrower(book.borrower[npl], book.balance[npl], hh.n)
     eligible = model.credit.microcredit_eligible()
     borrowers = with_loans[balance > 0]
-    poor = np.flatnonzero(hh.income_pc < model.params.poverty.line)
+    poor = np.flatnonzero(hh.assessed_income < model.levels.poverty_line)
     # households, exited, relapses and eligible by cell from one count of cell x the three flags
     flags = np.bincount(
         cell * np.int8(8) + exited + (relapsed & exited) * np.int8(2) + eligible * np.int8(4), minlength=8 * k

@@ -170,6 +170,7 @@ ZH: dict[str, str] = {
     "assistance": "帮扶救助",
     "job placement": "就业帮扶",
     "monitoring operations": "监测运行",
+    "medical assistance": "医疗救助",
     "Extra fiscal cost per relapse averted, against {baseline}": "每避免一户返贫的新增财政支出（相对于 {baseline}）",
     "Extra fiscal cost per relapse averted ({unit}); line: 95% CI": (
         "每避免一户返贫的新增财政支出（{unit}）；线：95% 置信区间"

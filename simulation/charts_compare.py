@@ -76,6 +76,7 @@ BUDGET_LINE_LABELS = {
     "assistance": "assistance",
     "job_placement": "job placement",
     "monitoring_operations": "monitoring operations",
+    "medical_assistance": "medical assistance",
 }
 MOST_LINES_SHOWN = 9
 

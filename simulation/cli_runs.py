@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 
 
 MAIN_TABLE = (
-    ("relapse_rate", "Relapse rate (mean of annual rates)", "{:.2%}"),
+    ("poverty_person_years", "Poverty person-years (whole county, whole run)", "{:,.0f}"),
+    ("cohort_poverty_rate", "Ex-poor cohort below the line (last year)", "{:.2%}"),
+    ("relapse_rate", "Relapse hazard, ex-poor cohort (mean of annual rates)", "{:.2%}"),
+    ("ever_relapsed_share", "Ex-poor cohort ever relapsed (end of run)", "{:.2%}"),
     ("relapse_count", "Relapses (households, whole run)", "{:,.0f}"),
+    ("new_poor_rate", "New poverty hazard, never registered (mean of annual rates)", "{:.2%}"),
     ("new_poor_count", "Newly poor (households, whole run)", "{:,.0f}"),
     ("poverty_headcount", "Poverty headcount (last year)", "{:.2%}"),
     ("at_risk_share", "Below monitoring line (last year)", "{:.2%}"),

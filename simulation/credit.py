@@ -189,6 +189,13 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
                 bank.required_provisions(exposure[mine], risk_class[mine]),
             )
 
+    def households_in_arrears(self) -> np.ndarray:
+        """The households with a live loan in arrears (what the bank can report to the monitoring system)."""
+        book = self.book
+        rows = book.rows_with(ACTIVE, NONPERFORMING)
+        rows = rows[(book.borrower_kind[rows] == HOUSEHOLD) & (book.arrears[rows] > 1e-6)]
+        return np.unique(book.borrower[rows])
+
     def restructure_arrears(self, households: np.ndarray, extra_months: int, month: int) -> int:
         """Restructure the loans in arrears of the given households (a monitoring response); return how many."""
         book = self.book

@@ -28,7 +28,8 @@ class CreditDemand:
         eligible = self.microcredit_eligible(rows) & ~has_loan[rows] & (hh.labour[rows] > 0)
         ceiling = self.differentiation.values("credit.products.microcredit.ceiling")[rows]
         amount = np.zeros(n)
-        amount[rows] = np.clip(self.credit.demand.project_size * hh.productivity[rows], terms.min_amount, ceiling)
+        size = self.credit.demand.project_size * hh.levels.cpi
+        amount[rows] = np.clip(size * hh.productivity[rows], terms.min_amount, ceiling)
         # worth it when the project's return beats what the borrower pays for the loan
         rate, subsidy = (np.broadcast_to(v, n)[rows] for v in self.pricing(MICROCREDIT))
         borrower_rate = rate * (1.0 - subsidy)
@@ -64,7 +65,8 @@ class CreditDemand:
         hh, terms, demand, n = self.households, self.terms[FARM_BUSINESS], self.credit.demand, self.households.n
         rows = np.flatnonzero(opportunity_draw >= 1.0 - demand.farm_opportunity_rate)  # those who see one
         amount = np.zeros(n)
-        amount[rows] = np.clip(demand.farm_project_size * hh.productivity[rows], terms.min_amount, terms.ceiling)
+        size = demand.farm_project_size * hh.levels.cpi
+        amount[rows] = np.clip(size * hh.productivity[rows], terms.min_amount, terms.ceiling)
         wants = (project_return[rows] > terms.rate) & hh.farms_own_land[rows] & (hh.labour[rows] > 0) & ~has_loan[rows]
         wants &= ~hh.blacklisted[rows] & self.aware[rows] & terms.enabled
         applies = np.zeros(n, bool)
@@ -77,9 +79,9 @@ class CreditDemand:
         Ex-poor households and those below the monitoring line at the last assessment,
         without a written-off loan on record.
         """
-        hh, poverty = self.households, self.params.poverty
+        hh = self.households
         everyone = slice(None) if rows is None else rows
-        at_risk = hh.assessed_income_pc[everyone] < poverty.line * poverty.monitoring_multiple
+        at_risk = hh.assessed_income_pc[everyone] < hh.levels.monitoring_line
         return ((hh.group[everyone] == 0) | at_risk) & ~hh.blacklisted[everyone]
 
     def working_capital_demand(self, month_of_year: int, has_loan: np.ndarray):
@@ -111,8 +113,8 @@ class CreditDemand:
         need = np.where(chain, bill, gap)
         wants = plants_next_month & (need >= terms.min_amount) & ~has_loan[rows] & ~hh.blacklisted[rows]
         wants &= (self.aware[rows] | chain) & terms.enabled
-        revenue = np.array([c.revenue_per_mu for c in crops])[crop] * hh.productivity[rows]
-        cost = np.array([c.input_cost_per_mu for c in crops])[crop]
+        revenue = np.array([c.revenue_per_mu for c in crops])[crop] * hh.productivity[rows] * hh.levels.farm_prices
+        cost = np.array([c.input_cost_per_mu for c in crops])[crop] * hh.levels.input_prices
         applies[rows] = wants
         amount[rows] = np.minimum(need, terms.ceiling)
         margin[rows] = np.divide(revenue - cost, cost, out=np.zeros(rows.size), where=cost > 0)

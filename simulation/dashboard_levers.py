@@ -100,8 +100,8 @@ LEVERS: tuple[Lever, ...] = (
     ),
     Lever("monitoring.enabled", "Dynamic monitoring and early warning", "switch", group="Monitoring"),
     Lever(
-        "monitoring.recall",
-        "Monitoring recall (share of at-risk households flagged a month)",
+        "monitoring.review_rate",
+        "Monitoring reviews (share of households reviewed a month)",
         "slider",
         group="Monitoring",
     ),

@@ -5,7 +5,7 @@ the default they override::
 
     regions:
       mountain:
-        monitoring: {recall: 0.9}
+        monitoring: {review_rate: 0.9}
     groups:
       ex_poor:
         credit: {products: {microcredit: {interest_subsidy_share: 1.0}}}
@@ -30,7 +30,7 @@ DIFFERENTIABLE = (
     "credit.products.microcredit.rate",
     "credit.products.microcredit.interest_subsidy_share",
     "transfers.dibao_takeup",
-    "monitoring.recall",
+    "monitoring.review_rate",
     "monitoring.responses.assistance_share",
     "monitoring.responses.job_placement_rate",
 )

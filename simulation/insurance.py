@@ -77,7 +77,7 @@ class InsuranceMarket:
             return
         # only this month's planters are priced (a crop plants once a year)
         planting = np.flatnonzero(plants_now[hh.crop] & hh.farms_own_land)
-        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[hh.crop[planting]]
+        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[hh.crop[planting]] * hh.levels.farm_prices
         insured_value = (
             ag.coverage_level * hh.land[planting] * hh.planted[planting] * revenue_per_mu * hh.productivity[planting]
         )
@@ -142,11 +142,12 @@ class InsuranceMarket:
 
     def settle_anti_poverty_claims(self) -> None:
         """Pay a share of hardship costs above the warning line, when income is at or below the multiple."""
-        hh, ap, line = self.households, self.terms.anti_poverty, self.params.poverty.line
+        hh, ap, line = self.households, self.terms.anti_poverty, self.households.levels.poverty_line
+        warning_line = ap.warning_line * hh.levels.cpi
         # only insured households with hardship above the warning line can be owed anything
         # (what was paid this year is never negative, so the others' payout is 0)
-        owed = np.flatnonzero(hh.ap_insured & (hh.hardship_year > ap.warning_line))
-        due_total = np.minimum(ap.payout_share * np.maximum(hh.hardship_year[owed] - ap.warning_line, 0.0), ap.cap)
+        owed = np.flatnonzero(hh.ap_insured & (hh.hardship_year > warning_line))
+        due_total = np.minimum(ap.payout_share * np.maximum(hh.hardship_year[owed] - warning_line, 0.0), ap.cap)
         triggered = hh.income_pc_of(owed) <= ap.income_multiple * line
         payout = np.zeros(hh.n)
         payout[owed] = np.where(triggered, np.maximum(due_total - hh.ap_paid_year[owed], 0.0), 0.0)

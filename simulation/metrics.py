@@ -3,7 +3,8 @@
 Poverty measures are over persons (each household weighted by its size) on rolling
 12-month per-capita net income. Each metric declares how a run is summarised
 (``sum`` over the horizon, mean over the ``last_year``, mean over the annual
-``assessments``, or ``max``).
+``assessments``, the ``last`` month's value, or ``max``). Relapse and new poverty are counted
+on the cohorts fixed at month 0 (``simulation/outcomes.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class Metric:
     name: str
     unit: str
     description: str
-    summary: str  # "sum" | "last_year" | "assessments" | "max"
+    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max"
     built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
 
 
@@ -28,18 +29,62 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "relapse_rate",
         "share per year",
-        "Share of households that had exited poverty whose rolling 12-month "
-        "per-capita income is below the line (confirmed at each annual assessment, monitored monthly between)",
+        "Annual relapse hazard: ex-poor cohort households above the line at the previous assessment and "
+        "below it at this one, over those above it (assessment months only; 0 in other months)",
         "assessments",
     ),
-    Metric("relapse_count", "households", "Relapses confirmed at the annual assessment (0 in other months)", "sum"),
     Metric(
-        "new_poor_count", "households", "Never-poor households found below the line at the annual assessment", "sum"
+        "relapse_count",
+        "households",
+        "Ex-poor cohort households relapsing at this assessment (0 in other months)",
+        "sum",
+    ),
+    Metric(
+        "ever_relapsed_share",
+        "share of households",
+        "Ex-poor cohort households that have relapsed at least once since month 0",
+        "last",
+    ),
+    Metric(
+        "cohort_poverty_rate",
+        "share of persons",
+        "Persons of the ex-poor cohort below the poverty line (rolling 12-month income)",
+        "last_year",
+    ),
+    Metric(
+        "new_poor_count",
+        "households",
+        "Never-registered households (monitored and general cohorts) above the line at the previous "
+        "assessment and below it at this one (0 in other months)",
+        "sum",
+    ),
+    Metric(
+        "new_poor_rate",
+        "share per year",
+        "new_poor_count over the never-registered households above the line at the previous assessment "
+        "(assessment months only)",
+        "assessments",
+    ),
+    Metric(
+        "poverty_person_years",
+        "person-years",
+        "Persons below the poverty line, whole county, counted as 1/12 of a person-year each month",
+        "sum",
     ),
     Metric("poverty_headcount", "share of persons", "FGT(0): persons below the poverty line", "last_year"),
     Metric("poverty_gap", "share of line", "FGT(1): mean shortfall below the line, over all persons", "last_year"),
     Metric("poverty_severity", "share of line squared", "FGT(2): squared shortfall, over all persons", "last_year"),
+    Metric(
+        "poverty_headcount_net_of_medical",
+        "share of persons",
+        "Expenditure-adjusted: persons whose income less 12 months of out-of-pocket medical bills is under the line",
+        "last_year",
+    ),
     Metric("at_risk_share", "share of persons", "Persons below the monitoring line (including the poor)", "last_year"),
+    Metric("calendar_year", "year", "Calendar year of the month (2021 for months 1-12 by default)", "max"),
+    Metric(
+        "poverty_line", "yuan per person per year", "Poverty line of the year (uprated by growth rules)", "last_year"
+    ),
     Metric("mean_income_pc", "yuan per person per year", "Mean rolling 12-month per-capita net income", "last_year"),
     Metric(
         "farm_income_pc", "yuan per person per year", "Farm and asset net income this month, annualised", "last_year"
@@ -170,14 +215,18 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "large_scale_relapse",
         "0/1",
-        "1 when the relapse rate of any region or group passes the scenario's threshold",
+        "1 when, at an assessment, the ex-poor cohort's relapse rate in the county or any region passes the threshold",
         "max",
     ),
     Metric("ledger_imbalance", "yuan", "Largest unexplained cash change of any sector this month", "max"),
 )
 METRIC_NAMES = tuple(m.name for m in METRICS)
 MAIN_METRICS = (
+    "poverty_person_years",
+    "cohort_poverty_rate",
     "relapse_rate",
+    "ever_relapsed_share",
+    "new_poor_rate",
     "relapse_count",
     "poverty_headcount",
     "at_risk_share",
@@ -188,9 +237,9 @@ MAIN_METRICS = (
 
 
 def fgt(income_pc: np.ndarray, weights: np.ndarray, line: float, alpha: int) -> float:
-    """Foster-Greer-Thorbecke index: weighted mean of ((line - y) / line)^alpha over the poor."""
+    """Foster-Greer-Thorbecke index: weighted mean of ((line - y) / line)^alpha over the poor, incomes floored at 0."""
     poor = np.flatnonzero(income_pc < line)  # the poor are few: only their gaps are computed
-    gap = (line - income_pc[poor]) / line
+    gap = (line - np.maximum(income_pc[poor], 0.0)) / line
     return float(np.sum(weights[poor] * gap**alpha) / np.sum(weights))
 
 
@@ -279,6 +328,8 @@ def summarise(series: dict[str, np.ndarray], assessment: np.ndarray) -> dict[str
             row[name] = float(np.sum(values))
         elif how == "max":
             row[name] = float(np.max(values))
+        elif how == "last":
+            row[name] = float(values[-1])
         elif how == "assessments":
             row[name] = float(np.mean(values[assessment])) if assessment.any() else float("nan")
         else:

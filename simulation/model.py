@@ -11,6 +11,7 @@ from agents.government import BUDGET_LINES, GOVERNMENT, Government
 from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
 from agents.households import HOUSEHOLDS, Assessment
 from agents.insurer import INSURER, Insurer
+from agents.levels import PriceLevels
 from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.breakdown import breakdown, income_sample
 from simulation.credit import CreditMarket
@@ -20,8 +21,9 @@ from simulation.ledger import Ledger
 from simulation.loans import LoanBook
 from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
 from simulation.monitoring import MonitoringSystem
+from simulation.outcomes import CohortOutcomes, county_cohorts, scaled_to_county
 from simulation.rng import RandomStreams
-from simulation.scenario import GROUPS, REGIONS, Scenario
+from simulation.scenario import REGIONS, Scenario
 from simulation.shocks import Prices, Weather
 from simulation.value_chain import ValueChain
 from simulation.waterfall import LossWaterfall
@@ -43,10 +45,12 @@ class ValueChainModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0) -> None:
         self.streams = RandomStreams(seed, replicate)
         super().__init__(rng=self.streams.stream("mesa"))
+        scenario = scaled_to_county(scenario)
         self.params = scenario
         self.month = -12 * scenario.horizon.spin_up_years
         self.ledger = Ledger()
         self.households = synthesize_households(scenario, self.streams.population)
+        self.levels = self.households.levels
         self.n_villages = int(self.households.village.max()) + 1
         self.weather = Weather(scenario, self.n_villages)
         self.prices = Prices(scenario)
@@ -127,7 +131,8 @@ class ValueChainModel(mesa.Model):
         while self.month < 0:
             self.step()
         hh = self.households
-        hh.start_poverty_history(self.params.poverty.line, hh.group == GROUP_EX_POOR)
+        hh.fix_cohorts(county_cohorts(hh, self.params, hh.group == GROUP_EX_POOR), self.levels.poverty_line)
+        self.cohorts = CohortOutcomes(hh)
         if self.guarantor is not None:
             self.guarantor.refused_month = 0  # refusals of the spin-up are not month 1's
         self.income_snapshots.append(income_sample(self, "start"))
@@ -161,15 +166,21 @@ class ValueChainModel(mesa.Model):
         return (self.month - 1) // 12 + 1
 
     @property
+    def calendar_year(self) -> int:
+        """Calendar year of the current step (``growth.start_year`` for months 1-12)."""
+        return self.params.growth.start_year - 1 + max(self.year, 0)
+
+    @property
     def is_assessment_month(self) -> bool:
         """December: the annual poverty assessment."""
         return self.month % 12 == 0
 
     # ------------------------------------------------------------------ phases
     def apply_shocks(self) -> None:
-        """Weather (decided each January), village luck, prices, illness and job losses."""
+        """New year's price levels and weather (each January), village luck, prices, illness, job losses."""
         hh, s = self.households, self.streams
         if self.month_of_year == 1:
+            self.levels = hh.levels = PriceLevels.of_year(self.params, self.year)
             self.weather.new_year(self.year, s.weather)
         self.weather.new_month(s.village_yield)
         self.prices.new_month(self.month, s.price)
@@ -177,13 +188,17 @@ class ValueChainModel(mesa.Model):
         hh.update_jobs(s.jobs.random(hh.n))
 
     def produce(self) -> None:
-        """Inputs at planting, harvest sales at the crop's price, asset income."""
+        """Inputs at planting, harvest sales at the crop's price (a disaster also damages assets), asset income."""
         hh, sd = self.households, self.params.farming.yield_noise_sd
         luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
+        hh.fail_projects(self.streams.project.random(hh.n))
         hh.buy_inputs(self.month_of_year, self.ledger)
         rows = hh.harvesting(self.month_of_year)
         luck = np.exp(sd * luck_draw[rows] - 0.5 * sd**2)
-        value = hh.harvest(rows, self.weather.yield_factor(hh.region, hh.village, luck, rows), self.prices.index)
+        weather_loss = self.weather.loss[hh.region[rows]]
+        yield_factor = self.weather.yield_factor(hh.region, hh.village, luck, rows)
+        value = hh.harvest(rows, yield_factor, self.prices.index, weather_loss)
+        hh.suffer_asset_damage(rows, self.params.weather.asset_damage * weather_loss)
         self.value_chain.sell_harvest(
             rows, value, self.prices.index, self.month, self.streams.side_selling.random(hh.n)
         )
@@ -200,8 +215,10 @@ class ValueChainModel(mesa.Model):
         self.insurance.insure(self.month_of_year, self.weather.loss, self.streams.insurance.random(self.households.n))
 
     def support(self) -> None:
-        """Government transfers (pensions and subsidies, dibao top-ups); the risk fund's January budget."""
-        self.government.pay_transfers(self.households)
+        """Government transfers (pensions and subsidies, dibao top-ups), medical assistance; the risk fund's budget."""
+        hh = self.households
+        self.government.pay_transfers(hh)
+        self.government.pay_medical_assistance(hh, self.params, hh.group == GROUP_EX_POOR)
         if self.risk_fund is not None and self.month_of_year == 1:
             self.government.pay_to("risk_fund_replenishment", RISK_FUND, self.params.risk_fund.replenishment)
 
@@ -226,14 +243,18 @@ class ValueChainModel(mesa.Model):
     def monitor(self) -> None:
         """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
         s, n = self.streams, self.households.n
-        self.monitoring.monitor(self.month, self.weather.loss, s.monitoring.random(n), s.monitoring.random(n))
+        detection, placement, error = s.monitoring.random(n), s.monitoring.random(n), s.report_error.standard_normal(n)
+        self.monitoring.monitor(self.month, self.weather.loss, detection, placement, error)
 
     def account(self) -> None:
         """Close the books, roll income, assess poverty in December, record metrics."""
         hh = self.households
         hh.close_month(self.month)
         if self.is_assessment_month:
-            self.assessment = hh.assess_poverty(self.params.poverty.line)
+            self.assessment = hh.assess_poverty(self.levels.poverty_line)
+            if self.month >= 1:
+                self.cohorts.record_causes(self.assessment, self.calendar_year)
+            hh.forget_shocks()
             self.enrol_dibao()
             self.warning = self.monitoring.lead_time(self.assessment.relapses, self.month)
             self.insurance.enrol_anti_poverty()
@@ -247,52 +268,51 @@ class ValueChainModel(mesa.Model):
 
     # ------------------------------------------------------------------ outcomes
     def relapse_by(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """Relapse mask, the households at risk of relapse, and the relapse count this month.
+        """Relapse mask, the relapse base (ex-poor above the line at the last assessment) and the relapse count.
 
-        At the assessment the confirmed relapses; in other months the monitoring view:
-        households that exited at the last assessment and are below the line now.
+        Relapses happen only at the annual assessment; in other months the mask is empty and
+        the base is the ex-poor cohort households above the line at the last assessment.
         """
-        hh = self.households
         if self.assessment is not None:
-            return self.assessment.relapses, self.assessment.exited_before, int(self.assessment.relapses.sum())
-        return hh.income_pc < self.params.poverty.line, hh.exited, 0
+            return self.assessment.relapses, self.assessment.relapse_base, int(self.assessment.relapses.sum())
+        hh = self.households
+        return np.zeros(hh.n, bool), (hh.cohort == 0) & ~hh.poor, 0
 
     def large_scale_relapse(self) -> float:
-        """1.0 when, at an annual assessment, a region or group's confirmed relapse rate passes the threshold.
+        """1.0 when, at an annual assessment, the ex-poor cohort's relapse rate passes the threshold.
 
-        Only categories with at least ``poverty.alarm_min_exited`` exited households count,
-        so a handful of relapses in a tiny group does not sound the alarm.
+        Judged on the whole cohort and on the cohort in each region; only regions with at
+        least ``poverty.alarm_min_exited`` households in the relapse base count, so a handful
+        of relapses in a tiny group does not sound the alarm.
         """
         if self.assessment is None:
             return 0.0
         hh, poverty = self.households, self.params.poverty
-        relapses, exited = self.assessment.relapses, self.assessment.exited_before
-        for category, k in ((hh.region, len(REGIONS)), (hh.group, len(GROUPS))):
-            rates = rate_by_category(relapses, exited, category, k)
-            enough = np.bincount(category, weights=exited, minlength=k) >= poverty.alarm_min_exited
-            if (rates[enough] > poverty.large_scale_relapse_threshold).any():
-                return 1.0
-        return 0.0
+        relapses, base = self.assessment.relapses, self.assessment.relapse_base
+        rates = rate_by_category(relapses, base, hh.region, len(REGIONS))
+        enough = np.bincount(hh.region, weights=base, minlength=len(REGIONS)) >= poverty.alarm_min_exited
+        county = relapses.sum() / max(base.sum(), 1)
+        return float((rates[enough] > poverty.large_scale_relapse_threshold).any() or
+                     county > poverty.large_scale_relapse_threshold)  # fmt: skip
 
     def measure(self, imbalance: float) -> dict[str, float]:
         """This month's outcomes (every name in ``METRIC_NAMES``, plus fiscal lines)."""
-        hh, line = self.households, self.params.poverty.line
+        hh, line = self.households, self.levels.poverty_line
         y, w = hh.income_pc, hh.size
         persons = float(w.sum())
-        relapsed, exited, relapse_count = self.relapse_by()
-        relapse_rate = float((relapsed & exited).sum() / max(exited.sum(), 1))
         flows = self.ledger.closed
         fiscal = {f"fiscal_{line_}": flows.paid(payer=GOVERNMENT, kind=line_) for line_ in BUDGET_LINES}
         record = dict.fromkeys(METRIC_NAMES, 0.0)
         record.update(
             month=self.month,
-            relapse_rate=relapse_rate,
-            relapse_count=relapse_count,
-            new_poor_count=int(self.assessment.newly_poor.sum()) if self.assessment is not None else 0,
+            calendar_year=self.calendar_year,
+            poverty_line=line,
+            **self.cohorts.measure(self.assessment, line),
             poverty_headcount=fgt(y, w, line, 0),
             poverty_gap=fgt(y, w, line, 1),
             poverty_severity=fgt(y, w, line, 2),
-            at_risk_share=float(w[y < line * self.params.poverty.monitoring_multiple].sum() / persons),
+            poverty_headcount_net_of_medical=fgt(hh.income_pc_net_of_medical, w, line, 0),
+            at_risk_share=float(w[y < self.levels.monitoring_line].sum() / persons),
             mean_income_pc=float(hh.income_12m.sum() / persons),
             farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),
             wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),
@@ -321,6 +341,10 @@ class ValueChainModel(mesa.Model):
     def by_group(self) -> pd.DataFrame:
         """One row per month and category (region or household group): counts and rates."""
         return pd.DataFrame.from_records(self.group_records)
+
+    def relapse_causes(self) -> pd.DataFrame:
+        """Relapses and new poor at each assessment by calendar year, cohort and risk type."""
+        return self.cohorts.causes_table()
 
     def income_distribution(self) -> pd.DataFrame:
         """Per-capita income of a sample of households at the start and (after the run) the end."""

@@ -1,15 +1,20 @@
 """Dynamic monitoring: early warning on households at risk, and the responses to a flag.
 
-A household is truly at risk when its rolling 12-month per-capita net income is below the
-monitoring line. Each month the system flags a household truly at risk — once it has been
-at risk for ``detection_lag_months`` — with chance ``recall`` (which may differ by region
-and group), and flags a household not at risk with chance ``false_positive_rate``.
-Data shared by the emergency department make households in a disaster region detectable
-at once and with certainty; agriculture data do the same for households with a crop loss,
-with their own recall. A flagged household stays monitored until its income is back above
-the monitoring line. Responses, each paid through the ledger: monthly assistance closing
-part of the gap to the monitoring line, restructuring of loans in arrears, enrolment in
-anti-poverty insurance, and job placement.
+The system never sees true income. Each month a share of households is reviewed
+(``review_rate``, which may differ by region and group: village cadres' visits and income
+declarations) and their income is observed with a reporting error. Shared data bring more
+households under review: the emergency department's (every household of a region hit by a
+disaster this year), the agriculture department's (households with a harvest loss, with
+``agriculture_recall``), medical insurance's (households billed this month, whose
+out-of-pocket bills of the last 12 months are then seen as rigid expenditure) and the
+banks' (households with a loan in arrears, which then count as at risk). A review that sees
+observed income below the monitoring line (or seen bills above ``rigid_expenditure_share``
+of observed income, or arrears) flags the household once it has looked at risk for
+``detection_lag_months`` (data-sharing reviews flag at once); a review that sees no risk
+lifts the flag. Precision and recall against true income emerge and are measured. Responses,
+each paid through the ledger: monthly assistance closing part of the observed gap to the
+monitoring line, restructuring of loans in arrears, enrolment in anti-poverty insurance,
+and job placement.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ class MonitoringSystem:
         self.insurance = insurance
         self.differentiation = differentiation
         n = households.n
-        self.months_at_risk = np.zeros(n, np.int16)
+        self.seen_at_risk_since = np.full(n, -1, np.int32)  # month reviews first showed risk (-1: not at risk)
         self.monitored = np.zeros(n, bool)
+        self.observed_income = np.zeros(n)  # per-capita income seen at each household's last review
         self.first_flag = np.full(n, -1, np.int32)  # month first flagged since the last assessment
         self.at_risk = np.zeros(n, bool)
         self.month_stats: dict[str, float] = {}
@@ -53,47 +59,69 @@ class MonitoringSystem:
     @property
     def monitoring_line(self) -> float:
         """Per-capita income below which a household is at risk (yuan per person per year)."""
-        return self.params.poverty.line * self.params.poverty.monitoring_multiple
+        return self.households.levels.monitoring_line
 
     def monitor(
-        self, month: int, region_loss: np.ndarray, detection_draw: np.ndarray, placement_draw: np.ndarray
+        self,
+        month: int,
+        region_loss: np.ndarray,
+        detection_draw: np.ndarray,
+        placement_draw: np.ndarray,
+        report_error: np.ndarray,
     ) -> None:
-        """Update who is at risk, flag households, and respond to those monitored."""
+        """Review households, flag or unflag them on what is observed, and respond to those monitored.
+
+        ``report_error`` is a standard normal per household (the reporting error of a review).
+        """
         hh = self.households
-        self.at_risk = hh.income_pc < self.monitoring_line
-        self.months_at_risk += np.int16(1)  # in place: one more month at risk, or back to 0
-        self.months_at_risk *= self.at_risk
+        self.at_risk = hh.income_pc < self.monitoring_line  # the truth, for measuring recall and precision only
         self.month_stats = dict.fromkeys(("assistance", "restructured", "placements", "new_flags"), 0.0)
         if not self.terms.enabled:
             return
-        new_flags = self.detect(region_loss, detection_draw)
-        flagged_now = np.flatnonzero(new_flags)  # few
+        reviewed, at_once = self.reviews(region_loss, detection_draw)
+        sd = self.terms.income_report_error_sd
+        self.observed_income[reviewed] = hh.income_pc_of(reviewed) * np.exp(sd * report_error[reviewed] - 0.5 * sd**2)
+        looks = self.looks_at_risk(reviewed)
+        risky, clear = reviewed[looks], reviewed[~looks]
+        self.seen_at_risk_since[clear] = -1
+        self.monitored[clear] = False
+        since = self.seen_at_risk_since[risky]
+        self.seen_at_risk_since[risky] = np.where(since < 0, month, since)
+        ripe = (month - self.seen_at_risk_since[risky] >= self.terms.detection_lag_months) | at_once[looks]
+        flagged_now = risky[ripe & ~self.monitored[risky]]
+        self.monitored[flagged_now] = True
         self.first_flag[flagged_now[self.first_flag[flagged_now] < 0]] = month
-        self.monitored &= self.at_risk
-        self.monitored |= new_flags
         self.month_stats["new_flags"] = float(flagged_now.size)
         self.respond(month, placement_draw)
 
-    def detect(self, region_loss: np.ndarray, draw: np.ndarray) -> np.ndarray:
-        """This month's flags: true risks detected with the recall, false alarms at the false-positive rate."""
-        hh, terms, sharing = self.households, self.terms, self.terms.data_sharing
-        # households not at risk are flagged by false alarms; those at risk (a minority) are looked at one by one
-        flags = draw < terms.false_positive_rate
-        risk = np.flatnonzero(self.at_risk)
-        recall = self.differentiation.values("monitoring.recall")[risk]
-        detectable = self.months_at_risk[risk] > terms.detection_lag_months
+    def reviews(self, region_loss: np.ndarray, draw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The households reviewed this month (ascending), and which of them came through shared data."""
+        hh, sharing = self.households, self.terms.data_sharing
+        routine = draw < self.differentiation.values("monitoring.review_rate")
+        shared = np.zeros(hh.n, bool)
         if sharing.emergency and (region_loss > 0).any():
-            # the emergency department reports households in a disaster region the same month
-            hit = (region_loss > 0)[hh.region[risk]]
-            detectable |= hit
-            recall = np.where(hit, 1.0, recall)
+            shared |= (region_loss > 0)[hh.region]  # a region hit by a disaster this year
         if sharing.agriculture:
-            # the agriculture department reports harvest losses
-            lost = hh.crop_loss_month[risk] > 0
-            detectable |= lost
-            recall = np.where(lost, np.maximum(recall, sharing.agriculture_recall), recall)
-        flags[risk] = detectable & (draw[risk] < recall)
-        return flags
+            lost = np.flatnonzero(hh.crop_loss_month > 0)
+            shared[lost[draw[lost] < sharing.agriculture_recall]] = True
+        if sharing.health:
+            shared[hh.medical_due > 0] = True
+        if sharing.credit:
+            self.in_arrears = self.credit.households_in_arrears()
+            shared[self.in_arrears] = True
+        reviewed = np.flatnonzero(routine | shared)
+        return reviewed, shared[reviewed]
+
+    def looks_at_risk(self, reviewed: np.ndarray) -> np.ndarray:
+        """Of the reviewed households, those whose observed situation shows a risk of poverty."""
+        hh, sharing = self.households, self.terms.data_sharing
+        looks = self.observed_income[reviewed] < self.monitoring_line
+        if sharing.health:  # bills seen through medical insurance data: rigid expenditure
+            income = np.maximum(self.observed_income[reviewed] * hh.size[reviewed], 0.0)
+            looks |= hh.medical_12m[reviewed] > self.terms.rigid_expenditure_share * income
+        if sharing.credit:
+            looks |= np.isin(reviewed, self.in_arrears, assume_unique=True)
+        return looks
 
     def respond(self, month: int, placement_draw: np.ndarray) -> None:
         """Assistance, loan restructuring, insurance enrolment and job placement for monitored households."""
@@ -103,7 +131,8 @@ class MonitoringSystem:
         if flagged.size == 0:
             return
         share = self.differentiation.values("monitoring.responses.assistance_share")[flagged]
-        gap = np.maximum(self.monitoring_line - hh.income_pc_of(flagged), 0.0)
+        # assistance closes part of the gap seen at the household's last review
+        gap = np.maximum(self.monitoring_line - self.observed_income[flagged], 0.0)
         assistance = share * gap * hh.size[flagged] / 12.0
         self.month_stats["assistance"] = self.government.pay_households("assistance", hh, assistance, flagged)
         if responses.extend_loans:

@@ -32,6 +32,8 @@ STREAM_NAMES: dict[str, str] = {
     "side_selling": "whether a contracted farmer keeps the contract when side-selling pays",
     "insurance": "insurance uptake decisions",
     "monitoring": "detection by the monitoring system",
+    "report_error": "error of the income a monitoring review observes",
+    "project": "failure of financed projects",
     "diversion": "diversion of loans to consumption",
 }
 

@@ -109,7 +109,11 @@ def simulate(spec: RunSpec) -> RunOutput:
         series.insert(0, "scenario", spec.scenario.name)
         tables = {
             name: keyed(table, spec)
-            for name, table in (("by_group", model.by_group()), ("income_distribution", model.income_distribution()))
+            for name, table in (
+                ("by_group", model.by_group()),
+                ("income_distribution", model.income_distribution()),
+                ("relapse_causes", model.relapse_causes()),
+            )
         }
         seconds = time.time() - started
         return RunOutput(

@@ -25,6 +25,7 @@ from simulation.schema_county import (
     Assets,
     Consumption,
     Farming,
+    Growth,
     Health,
     Horizon,
     Labour,
@@ -73,6 +74,7 @@ class Scenario(Section):
     description: str = Field(min_length=1, description="What this scenario represents or changes")
     population: Population = Population()
     horizon: Horizon = Horizon()
+    growth: Growth = Growth()
     poverty: Poverty = Poverty()
     farming: Farming = Farming()
     weather: Weather = Weather()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import model_validator
 
 from simulation.schema_base import (
@@ -54,6 +56,18 @@ class Population(Section):
     digital_access: ByRegion = field(
         ByRegion(plain=0.75, hill=0.6, mountain=0.45), "share", "Households with a smartphone and mobile payment"
     )
+    institutions_sized_for: int = field(
+        20_000,
+        "households",
+        "County size the institutions' capital is written for (banks, guarantor, re-guarantor, insurer, risk fund)",
+        ge=1,
+    )
+    scale_institutions: bool = field(
+        True,
+        "",
+        "Scale that capital (and the risk fund's replenishment) by households / institutions_sized_for, "
+        "so a bigger county is the same economy, only bigger; false keeps the yuan as written",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Population:
@@ -71,15 +85,43 @@ class Horizon(Section):
     )
 
 
+UpratingRule = Literal["cpi", "wages", "fixed"]
+
+
+class Growth(Section):
+    """Calendar and nominal growth: each January from 2021 wages, prices and transfers rise, lines are uprated."""
+
+    start_year: int = field(
+        2021, "calendar year", "Calendar year of months 1-12 (month 0 is the end of the year before)", ge=1990, le=2100
+    )
+    cpi: float = field(
+        0.015, "share per year", "Consumer prices: subsistence, medical costs, project sizes", ge=-0.2, le=0.5
+    )
+    wages: float = field(0.065, "share per year", "Nominal migrant, local and enterprise wages", ge=-0.2, le=0.5)
+    farm_prices: float = field(
+        0.02, "share per year", "Nominal farm-gate prices (produce revenue, land rent)", ge=-0.2, le=0.5
+    )
+    input_prices: float = field(0.02, "share per year", "Prices of seed, fertiliser and feed", ge=-0.2, le=0.5)
+    transfers: float = field(0.05, "share per year", "Pensions and farm subsidies per person", ge=-0.2, le=0.5)
+    poverty_line: UpratingRule = field(
+        "cpi", "", "How the poverty line is uprated each year: with cpi, with wages, or fixed"
+    )
+    monitoring_line: UpratingRule = field("wages", "", "How the monitoring line is uprated each year")
+    dibao_standard: UpratingRule = field("wages", "", "How the dibao standard is uprated each year")
+
+
 class Poverty(Section):
     """Poverty line, monitoring line and the relapse alarm."""
 
     line: float = field(
-        4_000.0, "yuan per person per year", "Poverty line (2,300 at 2010 prices, ~4,000 in 2020)", gt=0
+        4_000.0, "yuan per person per year", "Poverty line in 2020, uprated by growth.poverty_line from 2021", gt=0
     )
     monitoring_multiple: float = field(1.5, "x poverty line", "Monitoring line as a multiple of the poverty line", ge=1)
     deduct_medical_costs: bool = field(
-        True, "", "Count out-of-pocket medical bills as rigid expenditure deducted from net income"
+        False,
+        "",
+        "Assess poverty on income net of out-of-pocket medical bills (the expenditure-adjusted view; "
+        "the rules assess income and treat bills as rigid expenditure for monitoring)",
     )
     alarm_min_exited: int = field(
         50, "households", "Least exited households in a region or group for its relapse rate to raise the alarm", ge=1
@@ -168,6 +210,14 @@ class Weather(Section):
     scheduled_disasters: list[ScheduledDisaster] = field(
         [], "", "Disasters that happen for sure (uncertainties of a stress scenario), on top of the random ones"
     )
+    asset_damage: float = field(
+        0.3,
+        "x harvest loss fraction",
+        "Share of productive assets destroyed in a disaster season, per unit of the harvest lost "
+        "(livestock, orchards, sheds): the scar a disaster leaves on later income",
+        ge=0,
+        le=1,
+    )
 
 
 class Labour(Section):
@@ -182,13 +232,38 @@ class Labour(Section):
 
 
 class Health(Section):
-    """Serious illness and injury: out-of-pocket cost and lost work."""
+    """Serious illness and injury: the bill, the medical security layers, and lost work and output."""
 
     event_probability: float = field(0.004, "per household per month", "Chance of a serious illness", ge=0, le=1)
-    cost_mean: float = field(22_000.0, "yuan", "Mean total medical cost of an event (lognormal)", ge=0)
+    cost_mean: float = field(22_000.0, "yuan", "Mean total medical cost of an event in 2020 (lognormal)", ge=0)
     cost_sd_log: float = field(0.8, "log-sd", "Spread of medical cost", ge=0, le=3)
     reimbursement_share: float = field(
-        0.70, "share", "Share reimbursed by basic medical and critical-illness insurance", ge=0, le=1
+        0.55, "share", "Share of the cost reimbursed by basic medical insurance (first layer)", ge=0, le=1
+    )
+    critical_illness_deductible: float = field(
+        12_000.0,
+        "yuan (2020)",
+        "Out-of-pocket cost after basic insurance above which critical-illness insurance pays (second layer)",
+        ge=0,
+    )
+    critical_illness_share: float = field(
+        0.6,
+        "share",
+        "Share of the out-of-pocket cost above the deductible paid by critical-illness insurance",
+        ge=0,
+        le=1,
+    )
+    assistance_share: float = field(
+        0.7,
+        "share",
+        "Medical assistance (third layer, paid by government): share of the remaining bill of dibao households "
+        "and, when assistance_for_ex_poor, of the ex-poor",
+        ge=0,
+        le=1,
+    )
+    assistance_for_ex_poor: bool = field(True, "", "Medical assistance also covers the ex-poor cohort")
+    farm_output_loss: float = field(
+        0.3, "share of harvest", "Harvest lost when a member is sick in the harvest month", ge=0, le=1
     )
     sick_months: int = field(5, "months", "Months a sick worker cannot work", ge=0, le=36)
 

@@ -102,6 +102,14 @@ class CreditDemand(Section):
     project_return_sd: float = field(0.22, "per year", "Spread of project returns across households", ge=0, le=3)
     project_size: float = field(25_000.0, "yuan", "Typical size of an investment (capped by the product)", gt=0)
     depreciation: float = field(0.20, "per year", "Wear of financed assets (livestock, greenhouses, tools)", ge=0, le=1)
+    project_failure_rate: float = field(
+        0.05,
+        "per year",
+        "Chance a financed project fails (disease in the herd, a failed greenhouse, a market lost): "
+        "the financed asset and its return are gone while the loan is still owed",
+        ge=0,
+        le=1,
+    )
     farm_opportunity_rate: float = field(
         0.01, "per month", "Chance a farming household sees an expansion project (farm business loan)", ge=0, le=1
     )

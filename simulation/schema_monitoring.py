@@ -8,23 +8,26 @@ from simulation.schema_base import Section, field
 
 
 class DataSharing(Section):
-    """Data the monitoring system receives from other departments."""
+    """Data the monitoring system receives from other departments and the banks."""
 
     emergency: bool = field(
         False,
         "",
-        "Emergency department: households in a disaster region are known the same "
-        "month (detected with certainty, no lag)",
+        "Emergency department: every household in a disaster region is reviewed the month the disaster is known",
     )
     agriculture: bool = field(
-        False,
-        "",
-        "Agriculture department: harvest losses are known at harvest (recall of "
-        "households with a crop loss raised to agriculture_recall)",
+        False, "", "Agriculture department: households with a harvest loss are reviewed at harvest (agriculture_recall)"
     )
     agriculture_recall: float = field(
-        0.9, "share", "Recall for households with a crop loss when agriculture data are shared", ge=0, le=1
+        0.9, "share", "Share of households with a crop loss the agriculture data reach", ge=0, le=1
     )
+    health: bool = field(
+        False,
+        "",
+        "Medical insurance data: households with large out-of-pocket bills are reviewed, and their bills "
+        "(rigid expenditure) are seen",
+    )
+    credit: bool = field(False, "", "Banks' data: households with loans in arrears are reviewed")
 
 
 class LoanUse(Section):
@@ -65,13 +68,28 @@ class Responses(Section):
 
 
 class Monitoring(Section):
-    """Dynamic monitoring: detection of households at risk, with stated recall, false positives and lag."""
+    """Dynamic monitoring: households flagged from what the system can observe, never from true income."""
 
     enabled: bool = field(False, "", "Whether the county runs dynamic monitoring")
-    recall: float = field(0.6, "share per month", "Chance a household truly at risk is flagged in a month", ge=0, le=1)
-    false_positive_rate: float = field(0.01, "share per month", "Chance a household not at risk is flagged", ge=0, le=1)
+    review_rate: float = field(
+        0.4,
+        "share per month",
+        "Chance a household's situation is reviewed in a month (village cadres' visits, income declarations)",
+        ge=0,
+        le=1,
+    )
+    income_report_error_sd: float = field(
+        0.25, "log-sd", "Error of the income a review observes (reported, not true, income)", ge=0, le=3
+    )
+    rigid_expenditure_share: float = field(
+        0.5,
+        "x observed income",
+        "Out-of-pocket medical bills over the last 12 months, as a share of observed income, that flag a "
+        "household seen to bear them (rigid expenditure)",
+        ge=0,
+    )
     detection_lag_months: int = field(
-        2, "months", "Months a household must have been at risk before it can be detected", ge=0, le=24
+        2, "months", "Months a household must have looked at risk in reviews before it is flagged", ge=0, le=24
     )
     operating_cost: float = field(
         2.0, "yuan per household per month", "Cost of the monitoring system (data, staff)", ge=0

@@ -35,7 +35,16 @@ class EnterpriseTerms(Section):
     yield_gain: float = field(
         0.08,
         "share of harvest",
-        "Higher yields of contracted farmers from the enterprise's seed, inputs and technical services (assumption)",
+        "Higher yields of contracted farmers from the technical services the enterprise pays for "
+        "(service_cost_share); lost when the enterprise fails (assumption)",
+        ge=0,
+        le=1,
+    )
+    service_cost_share: float = field(
+        0.03,
+        "share of expected purchases per year",
+        "Cost of the technical services (agronomists, improved seed, veterinary care) the enterprise provides "
+        "to its contracted farmers, paid monthly out of its cash (assumption)",
         ge=0,
         le=1,
     )

@@ -17,7 +17,7 @@ import numpy as np
 from agents.cooperatives import COOPERATIVES, Cooperatives
 from agents.enterprise import LeadingEnterprise
 from agents.government import Government
-from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
+from agents.households import ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
 from simulation.credit import PRODUCTS, CreditMarket
 from simulation.ledger import Ledger
 from simulation.loans import (
@@ -81,7 +81,9 @@ class ValueChain:
         where = np.isin(hh.region, [REGIONS.index(r) for r in terms.regions])
         contracted = grows & where & hh.farms_own_land & (self.contract < 0) & (contract_draw < terms.contract_share)
         self.contract[contracted] = index
-        revenue = np.array([c.revenue_per_mu for c in self.params.farming.crops.in_order()])[hh.crop]
+        revenue = (
+            np.array([c.revenue_per_mu for c in self.params.farming.crops.in_order()])[hh.crop] * hh.levels.farm_prices
+        )
         scale = float((hh.land * revenue * hh.productivity)[contracted].sum())
         enterprise = LeadingEnterprise(model, index, terms, scale, self.ledger)
         self.ledger.open_scalar_sector(enterprise.sector, enterprise)
@@ -117,9 +119,12 @@ class ValueChain:
             return
         spot = price[hh.crop[rows]]
         contracted = self.active_contracts(rows)
-        # the enterprise's seed, inputs and technical services raise contracted farmers' yields
+        # the technical services the enterprise pays for raise contracted farmers' yields
         gain = np.array([e.terms.yield_gain for e in self.enterprises] + [0.0])[self.contract[rows]]
         spot_value = spot_value * (1.0 + gain * contracted)
+        # a contract whose enterprise failed: the services' gain is income lost to the enterprise's failure
+        lapsed = (self.contract[rows] >= 0) & ~contracted
+        hh.shock_loss[ENTERPRISE_LOSS, rows[lapsed]] += spot_value[lapsed] * gain[lapsed]
         proceeds = spot_value.copy()
         if contracted.any():
             contracted = self.side_sell(rows, contracted, spot, trust_draw)
@@ -227,9 +232,12 @@ class ValueChain:
         hh = self.households
         for enterprise in self.enterprises:
             workers = np.flatnonzero(self.employer == enterprise.index)
-            if not enterprise.active or workers.size == 0:
+            if workers.size == 0:
                 continue
-            wage = np.full(workers.size, enterprise.terms.wage)
+            wage = np.full(workers.size, enterprise.terms.wage * hh.levels.wages)
+            if not enterprise.active:  # its former workers lose the wage
+                hh.shock_loss[ENTERPRISE_LOSS, workers] += wage
+                continue
             self.ledger.pay("enterprise_wages", enterprise.sector, HOUSEHOLDS, wage, payee_rows=workers)
             hh.wage_month[workers] += wage
 
@@ -276,6 +284,7 @@ class ValueChain:
             if not enterprise.active:
                 continue
             enterprise.pay_overheads()
+            enterprise.pay_technical_services()
             forced = enterprise.terms.fail_year > 0 and year == enterprise.terms.fail_year
             if enterprise.cash < 0 or forced:
                 self.fail(enterprise, month)

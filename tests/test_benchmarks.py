@@ -28,9 +28,11 @@ def institution_capital(scenario) -> list[float]:
 
 
 def test_institutions_grow_with_the_county_unless_fixed() -> None:
+    from simulation.outcomes import scaled_to_county
+
     written = bench_model.build_scenario(INTEGRATED, 20_000, 12, scaled=False)
-    scaled = bench_model.build_scenario(INTEGRATED, 50_000, 24, scaled=True)
-    fixed = bench_model.build_scenario(INTEGRATED, 50_000, 24, scaled=False)
+    scaled = scaled_to_county(bench_model.build_scenario(INTEGRATED, 50_000, 24, scaled=True))
+    fixed = scaled_to_county(bench_model.build_scenario(INTEGRATED, 50_000, 24, scaled=False))
     assert scaled.population.households == fixed.population.households == 50_000
     assert scaled.horizon.years == 2
     assert institution_capital(scaled) == pytest.approx([2.5 * x for x in institution_capital(written)])

@@ -58,14 +58,14 @@ def test_compare_of_a_scenario_against_itself_gives_differences_of_exactly_zero(
     assert np.isnan(ratio["difference"]) and "n/a" in ratio["note"]
 
 
-def test_paired_interval_for_relapse_rate_is_narrower_than_unpaired(county: Path, tmp_path: Path):
-    generous = write_policy(tmp_path, "generous_health", "health:\n  reimbursement_share: 0.85\n")
-    comparison = run_compare([county, generous], tmp_path / "out", replications=8, workers=2)
-    row = comparison.set_index("metric").loc["relapse_rate"]
+def test_paired_interval_for_poverty_person_years_is_narrower_than_unpaired(county: Path, tmp_path: Path):
+    dibao = write_policy(tmp_path, "dibao_full", "transfers:\n  dibao_takeup: 1.0\n")
+    comparison = run_compare([county, dibao], tmp_path / "out", replications=8, workers=2)
+    row = comparison.set_index("metric").loc["poverty_person_years"]
     paired = row["ci_high"] - row["ci_low"]
     unpaired = row["unpaired_ci_high"] - row["unpaired_ci_low"]
     assert 0 < paired < unpaired
-    assert row["difference"] < 0  # reimbursing more medical cost averts relapses
+    assert row["difference"] < 0  # enrolling every eligible household in dibao averts years in poverty
 
 
 def test_comparison_csv_holds_every_main_metric_and_the_cost_per_relapse_averted(county: Path, tmp_path: Path):

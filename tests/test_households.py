@@ -8,7 +8,20 @@ import pytest
 from small_county import small_scenario
 
 from agents.government import GOVERNMENT, Government
-from agents.households import HOUSEHOLDS, Households
+from agents.households import (
+    CAUSES,
+    HOUSEHOLDS,
+    Households,
+)
+from agents.households import (
+    COHORT_EX_POOR as EX_POOR,
+)
+from agents.households import (
+    COHORT_GENERAL as GENERAL,
+)
+from agents.households import (
+    COHORT_MONITORED as MONITORED,
+)
 from simulation.ledger import Ledger
 
 LINE = 4_000.0
@@ -27,15 +40,14 @@ def county(n: int, cash: list[float] | None = None, **dotted) -> tuple[Household
 
 
 def with_history(
-    income_pc: list[float], ever_poor: list[bool], exited: list[bool], size: list[float] | None = None
+    income_pc: list[float], cohort: list[int], above_before: list[bool], size: list[float] | None = None
 ) -> Households:
-    """Households whose last assessment left them ``exited`` (or poor, or never poor)."""
+    """Households of the given cohorts (0 ex-poor, 1 monitored, 2 general), above the line or not last time."""
     hh, _ = county(len(income_pc))
     hh.size[:] = size if size is not None else 1.0
     hh.income_12m[:] = np.array(income_pc) * hh.size
-    hh.ever_poor[:] = ever_poor
-    hh.exited[:] = exited
-    hh.poor[:] = np.array(ever_poor) & ~np.array(exited)
+    hh.cohort[:] = cohort
+    hh.poor[:] = ~np.array(above_before)
     return hh
 
 
@@ -49,61 +61,62 @@ def live_month(hh: Households, month: int, farm_income: float) -> None:
 # ---------------------------------------------------------------- relapse and new poverty
 
 
-def test_household_below_line_after_exit_counts_as_relapse():
-    hh = with_history([3_500.0], ever_poor=[True], exited=[True])
+def test_ex_poor_household_above_the_line_last_time_and_below_now_relapses():
+    hh = with_history([3_500.0], cohort=[EX_POOR], above_before=[True])
 
     assessment = hh.assess_poverty(LINE)
 
     assert assessment.relapses.tolist() == [True]
-    assert assessment.newly_poor.tolist() == [False]
-    assert hh.relapsed[0] and hh.poor[0] and not hh.exited[0]
+    assert assessment.new_poor.tolist() == [False]
+    assert hh.relapsed[0] and hh.poor[0]
 
 
-def test_exited_household_still_above_line_is_not_a_relapse():
-    hh = with_history([4_200.0], ever_poor=[True], exited=[True])
-
-    assessment = hh.assess_poverty(LINE)
-
-    assert not assessment.relapses[0]
-    assert hh.exited[0] and not hh.relapsed[0]
-
-
-def test_never_poor_household_below_line_is_newly_poor_not_a_relapse():
-    hh = with_history([3_000.0], ever_poor=[False], exited=[False])
+def test_ex_poor_household_still_above_the_line_is_not_a_relapse():
+    hh = with_history([4_200.0], cohort=[EX_POOR], above_before=[True])
 
     assessment = hh.assess_poverty(LINE)
 
     assert not assessment.relapses[0]
-    assert assessment.newly_poor[0]
-    assert hh.ever_poor[0] and hh.poor[0]
+    assert assessment.relapse_base[0] and not hh.relapsed[0]
 
 
-def test_household_already_poor_at_last_assessment_is_not_a_relapse():
-    hh = with_history([3_000.0], ever_poor=[True], exited=[False])
+def test_never_registered_household_falling_below_the_line_is_new_poor_not_a_relapse():
+    for cohort in (MONITORED, GENERAL):
+        hh = with_history([3_000.0], cohort=[cohort], above_before=[True])
+
+        assessment = hh.assess_poverty(LINE)
+
+        assert not assessment.relapses[0] and not hh.relapsed[0]
+        assert assessment.new_poor[0] and assessment.new_poor_base[0]
+
+
+def test_household_already_below_the_line_last_time_neither_relapses_nor_becomes_new_poor():
+    hh = with_history([3_000.0, 3_000.0], cohort=[EX_POOR, GENERAL], above_before=[False, False])
 
     assessment = hh.assess_poverty(LINE)
 
-    assert not assessment.relapses[0]
-    assert not assessment.newly_poor[0]
+    assert not assessment.relapses.any() and not assessment.new_poor.any()
+    assert not assessment.relapse_base.any() and not assessment.new_poor_base.any()
 
 
-def test_only_the_exited_household_that_falls_below_the_line_relapses_in_a_mixed_county():
+def test_only_the_ex_poor_household_that_falls_below_the_line_relapses_in_a_mixed_county():
     hh = with_history(
         [3_500.0, 4_500.0, 3_000.0, 3_000.0, 9_000.0],
-        ever_poor=[True, True, False, True, False],
-        exited=[True, True, False, False, False],
+        cohort=[EX_POOR, EX_POOR, GENERAL, EX_POOR, MONITORED],
+        above_before=[True, True, True, False, True],
     )
 
     assessment = hh.assess_poverty(LINE)
 
     assert assessment.relapses.tolist() == [True, False, False, False, False]
-    assert assessment.newly_poor.tolist() == [False, False, True, False, False]
-    assert assessment.exited_before.tolist() == [True, True, False, False, False]
+    assert assessment.new_poor.tolist() == [False, False, True, False, False]
+    assert assessment.relapse_base.tolist() == [True, True, False, False, False]
+    assert assessment.new_poor_base.tolist() == [False, False, True, False, True]
 
 
 def test_relapse_is_judged_on_income_per_person():
     # the same 10,000 yuan a year: 3,333 per person for three people, 5,000 for two
-    hh = with_history([10_000 / 3, 5_000.0], ever_poor=[True, True], exited=[True, True], size=[3.0, 2.0])
+    hh = with_history([10_000 / 3, 5_000.0], cohort=[EX_POOR, EX_POOR], above_before=[True, True], size=[3.0, 2.0])
     assert hh.income_12m.tolist() == pytest.approx([10_000.0, 10_000.0])
 
     assessment = hh.assess_poverty(LINE)
@@ -111,13 +124,13 @@ def test_relapse_is_judged_on_income_per_person():
     assert assessment.relapses.tolist() == [True, False]
 
 
-def test_relapsed_household_that_recovers_has_exited_again_and_can_relapse_again():
-    hh = with_history([3_500.0], ever_poor=[True], exited=[True])
+def test_relapsed_household_that_recovers_can_relapse_again_and_stays_ever_relapsed():
+    hh = with_history([3_500.0], cohort=[EX_POOR], above_before=[True])
     hh.assess_poverty(LINE)
 
     hh.income_12m[:] = 6_000.0
     recovered = hh.assess_poverty(LINE)
-    assert not recovered.relapses[0] and hh.exited[0]
+    assert not recovered.relapses[0] and not recovered.relapse_base[0] and hh.relapsed[0]
 
     hh.income_12m[:] = 2_000.0
     assert hh.assess_poverty(LINE).relapses[0]
@@ -125,7 +138,7 @@ def test_relapsed_household_that_recovers_has_exited_again_and_can_relapse_again
 
 def test_relapse_follows_the_rolling_income_once_enough_low_months_accumulate():
     # 500 a month (6,000 a year) before; 200 a month after: below 4,000 after the 7th low month
-    hh = with_history([6_000.0], ever_poor=[True], exited=[True])
+    hh = with_history([6_000.0], cohort=[EX_POOR], above_before=[True])
     hh.income_ring[:] = 500.0
     for month in range(1, 7):
         live_month(hh, month, 200.0)
@@ -138,16 +151,38 @@ def test_relapse_follows_the_rolling_income_once_enough_low_months_accumulate():
     assert hh.assess_poverty(LINE).relapses[0]
 
 
-def test_first_assessment_marks_registered_poor_above_the_line_as_exited():
+def test_fixing_the_cohorts_takes_the_first_assessment_with_no_relapse_yet():
     hh, _ = county(3)
     hh.income_12m[:] = [5_000.0, 3_000.0, 3_000.0]
-    registered_poor = np.array([True, True, False])
 
-    hh.start_poverty_history(LINE, registered_poor)
+    hh.fix_cohorts(np.array([EX_POOR, EX_POOR, GENERAL]), LINE)
 
-    assert hh.exited.tolist() == [True, False, False]
-    assert hh.ever_poor.tolist() == [True, True, True]
+    assert hh.cohort.tolist() == [EX_POOR, EX_POOR, GENERAL]
     assert hh.poor.tolist() == [False, True, True]
+    assert not hh.relapsed.any()
+
+
+def test_medical_bills_are_not_income_unless_the_expenditure_adjusted_view_is_chosen():
+    hh = with_history([4_500.0], cohort=[EX_POOR], above_before=[True])
+    hh.medical_12m[:] = 1_000.0
+    assert not hh.assess_poverty(LINE).relapses[0]
+    assert hh.income_pc_net_of_medical[0] == pytest.approx(3_500.0)
+
+    adjusted = with_history([4_500.0], cohort=[EX_POOR], above_before=[True])
+    adjusted.params.poverty.deduct_medical_costs = True
+    adjusted.medical_12m[:] = 1_000.0
+    assert adjusted.assess_poverty(LINE).relapses[0]
+
+
+def test_relapse_is_attributed_to_the_risk_type_that_cost_the_most_income():
+    hh = with_history([3_000.0, 3_000.0, 3_000.0], cohort=[EX_POOR] * 3, above_before=[True] * 3)
+    hh.shock_loss[CAUSES.index("illness"), 0] = 2_000.0
+    hh.shock_loss[CAUSES.index("price_fall"), 0] = 500.0
+    hh.shock_loss[CAUSES.index("job_loss"), 1] = 100.0
+
+    causes = hh.causes_of(np.array([0, 1, 2]))
+
+    assert [CAUSES[c] for c in causes] == ["illness", "job_loss", "other"]
 
 
 # ---------------------------------------------------------------- rolling income window

@@ -1,4 +1,4 @@
-"""Monitoring: detection against the truth, responses through the ledger, differentiation, by-group tables."""
+"""Monitoring: flags from what the system observes, measured against the truth; responses, by-group tables."""
 
 import numpy as np
 import pytest
@@ -21,58 +21,105 @@ def monitored_county(households=1500, years=2, **sections):
     return scenario_from_dict(data)
 
 
-def test_with_recall_zero_no_true_risk_is_flagged():
-    sc = monitored_county(monitoring={"enabled": True, "recall": 0.0, "false_positive_rate": 0.05})
-    model = ValueChainModel(sc, seed=1)
-    system = model.monitoring
-    for _ in range(12):
-        model.step()
-        draw = np.random.default_rng(model.month).random(model.households.n)
-        flags = system.detect(model.weather.loss, draw)
-        assert not (flags & system.at_risk).any()
-        assert flags.any()  # false alarms only
+def step_to_monitoring(model: ValueChainModel) -> None:
+    """Run the next month up to (not including) its monitoring phase."""
+    model.month += 1
+    model.households.reset_month()
+    for phase in (model.apply_shocks, model.produce, model.work, model.insure, model.support, model.consume,
+                  model.service_loans, model.lend):  # fmt: skip
+        phase()
 
 
-def test_with_recall_and_false_alarms_zero_nobody_is_flagged():
-    sc = monitored_county(monitoring={"enabled": True, "recall": 0.0, "false_positive_rate": 0.0})
+def test_with_no_reviews_and_no_shared_data_nobody_is_flagged():
+    sc = monitored_county(monitoring={"enabled": True, "review_rate": 0.0})
     series = ValueChainModel(sc, seed=1).run_to_end()
     assert (series["flagged_households"] == 0).all()
     assert (series["assistance_paid"] == 0).all()
 
 
-def test_with_perfect_detection_precision_and_recall_are_one():
+def test_with_exact_reports_and_every_household_reviewed_precision_and_recall_are_one():
     sc = monitored_county(
-        monitoring={"enabled": True, "recall": 1.0, "false_positive_rate": 0.0, "detection_lag_months": 0}
+        monitoring={"enabled": True, "review_rate": 1.0, "income_report_error_sd": 0.0, "detection_lag_months": 0}
     )
     series = ValueChainModel(sc, seed=2).run_to_end()
     assert np.allclose(series["monitoring_precision"], 1.0)
     assert np.allclose(series["monitoring_recall"], 1.0)
 
 
+def test_reporting_error_makes_false_alarms_and_misses_emerge():
+    sc = monitored_county(
+        monitoring={"enabled": True, "review_rate": 1.0, "income_report_error_sd": 0.6, "detection_lag_months": 0}
+    )
+    series = ValueChainModel(sc, seed=2).run_to_end()
+    assert series["monitoring_precision"].mean() < 0.95
+    assert series["monitoring_recall"].mean() < 0.95
+
+
+def test_a_household_is_flagged_on_its_reported_income_not_its_true_income():
+    sc = monitored_county(
+        monitoring={"enabled": True, "review_rate": 1.0, "income_report_error_sd": 0.5, "detection_lag_months": 0}
+    )
+    model = ValueChainModel(sc, seed=3)
+    step_to_monitoring(model)
+    hh, system, n = model.households, model.monitoring, model.households.n
+    line = system.monitoring_line
+    well_off = int(np.flatnonzero(hh.income_pc > 2 * line)[0])
+    poor = int(np.flatnonzero(hh.income_pc < 0.5 * line)[0])
+    error = np.zeros(n)
+    error[well_off], error[poor] = -10.0, 10.0  # the rich one under-reports, the poor one over-reports
+    system.monitor(model.month, model.weather.loss, np.zeros(n), np.ones(n), error)
+    assert system.monitored[well_off] and not system.at_risk[well_off]
+    assert not system.monitored[poor] and system.at_risk[poor]
+
+
+def test_shared_medical_data_flag_a_household_whose_bills_are_rigid_expenditure():
+    sc = monitored_county(
+        monitoring={
+            "enabled": True,
+            "review_rate": 0.0,
+            "income_report_error_sd": 0.0,
+            "detection_lag_months": 0,
+            "data_sharing": {"health": True},
+        }
+    )
+    model = ValueChainModel(sc, seed=3)
+    step_to_monitoring(model)
+    hh, system, n = model.households, model.monitoring, model.households.n
+    rich = int(np.flatnonzero(hh.income_pc > 3 * system.monitoring_line)[0])
+    hh.medical_due[rich] = 1.0  # billed this month: the medical insurance data bring it under review
+    hh.medical_12m[rich] = hh.income_12m[rich]  # bills as large as its income
+    system.monitored[:] = False  # forget earlier months' flags
+    system.monitor(model.month, model.weather.loss, np.ones(n), np.ones(n), np.zeros(n))
+    assert system.monitored[rich]
+    others = np.flatnonzero(hh.medical_due == 0)
+    assert not system.monitored[others].any()  # no routine reviews: nobody else is seen
+
+
 def test_region_override_changes_that_region_only():
     sc = monitored_county(
-        monitoring={"enabled": True, "recall": 0.0, "false_positive_rate": 0.0},
-        regions={"mountain": {"monitoring": {"recall": 1.0}}},
+        monitoring={"enabled": True, "review_rate": 0.0},
+        regions={"mountain": {"monitoring": {"review_rate": 1.0}}},
     )
     model = ValueChainModel(sc, seed=3)
     model.run_for(12)
     flagged_regions = set(np.unique(model.households.region[model.monitoring.monitored]))
     assert flagged_regions == {2}  # mountain
-    recall = model.differentiation.values("monitoring.recall")
-    assert (recall[model.households.region == 2] == 1.0).all()
-    assert (recall[model.households.region != 2] == 0.0).all()
+    rate = model.differentiation.values("monitoring.review_rate")
+    assert (rate[model.households.region == 2] == 1.0).all()
+    assert (rate[model.households.region != 2] == 0.0).all()
 
 
 def test_group_override_wins_over_region_override():
     sc = monitored_county(
-        regions={"mountain": {"monitoring": {"recall": 0.9}}}, groups={"ex_poor": {"monitoring": {"recall": 0.2}}}
+        regions={"mountain": {"monitoring": {"review_rate": 0.9}}},
+        groups={"ex_poor": {"monitoring": {"review_rate": 0.2}}},
     )
     model = ValueChainModel(sc, seed=3)
-    recall = model.differentiation.values("monitoring.recall")
+    rate = model.differentiation.values("monitoring.review_rate")
     hh = model.households
-    assert (recall[(hh.region == 2) & (hh.group == 0)] == 0.2).all()
-    assert (recall[(hh.region == 2) & (hh.group != 0)] == 0.9).all()
-    assert (recall[(hh.region != 2) & (hh.group != 0)] == sc.monitoring.recall).all()
+    assert (rate[(hh.region == 2) & (hh.group == 0)] == 0.2).all()
+    assert (rate[(hh.region == 2) & (hh.group != 0)] == 0.9).all()
+    assert (rate[(hh.region != 2) & (hh.group != 0)] == sc.monitoring.review_rate).all()
 
 
 def test_assistance_is_paid_by_government_through_the_ledger():
@@ -106,7 +153,7 @@ def test_caught_diversion_is_counselled_into_investment():
     ("sections", "named"),
     [
         ({"regions": {"moon": {}}}, "regions"),
-        ({"regions": {"hill": {"monitoring": {"recall": 1.5}}}}, "regions.hill.monitoring.recall"),
+        ({"regions": {"hill": {"monitoring": {"review_rate": 1.5}}}}, "regions.hill.monitoring.review_rate"),
         ({"groups": {"ex_poor": {"health": {"cost_mean": 5}}}}, "groups.ex_poor.health.cost_mean"),
         ({"monitoring": {"loan_use": {"response": "shout"}}}, "monitoring.loan_use"),
     ],

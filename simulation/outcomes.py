@@ -1,0 +1,121 @@
+"""Outcomes counted on the cohorts fixed at month 0, the causes of relapse, and the county's scale.
+
+Relapse is counted the way the monitoring system counts it: on fixed cohorts set at month 0
+(``ex_poor``: registered poor that had exited by end 2020; ``monitored``: the monitoring
+objects at start by the rule's observable criteria; ``general``: everyone else), so a policy
+that keeps the ex-poor below the line can never look like one that prevents relapse.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from agents.households import CAUSES, COHORT_EX_POOR, COHORT_GENERAL, COHORT_MONITORED, COHORTS, Assessment
+from agents.population import GROUP_FRINGE
+
+if TYPE_CHECKING:
+    from agents.households import Households
+    from simulation.scenario import Scenario
+
+CAUSE_COLUMNS = ("year", "cohort", "event", "cause", "count")
+
+
+def county_cohorts(hh: Households, scenario: Scenario, registered_poor: np.ndarray) -> np.ndarray:
+    """Each household's cohort at month 0 (codes of ``COHORTS``).
+
+    Registered poor households form the ex-poor cohort. Of the others, the monitoring objects
+    by the 2020 rule's observable criteria are: fringe households (registered as such), and
+    households below the monitoring line or whose out-of-pocket medical bills of the last 12
+    months exceed ``monitoring.rigid_expenditure_share`` of their income (sudden hardship).
+    """
+    rigid = hh.medical_12m > scenario.monitoring.rigid_expenditure_share * np.maximum(hh.income_12m, 0.0)
+    at_risk = (hh.income_pc < hh.levels.monitoring_line) | rigid | (hh.group == GROUP_FRINGE)
+    cohort = np.where(at_risk, COHORT_MONITORED, COHORT_GENERAL)
+    return np.where(registered_poor, COHORT_EX_POOR, cohort).astype(np.int8)
+
+
+class CohortOutcomes:
+    """The headline poverty outcomes on the fixed cohorts, and relapse causes by assessment."""
+
+    def __init__(self, households: Households) -> None:
+        self.households = households
+        self.ex_poor = households.cohort == COHORT_EX_POOR
+        self.ex_poor_persons = max(float(households.size[self.ex_poor].sum()), 1.0)
+        self.ex_poor_households = max(int(self.ex_poor.sum()), 1)
+        self.cause_rows: list[tuple[int, str, str, str, int]] = []
+
+    def measure(self, assessment: Assessment | None, line: float) -> dict[str, float]:
+        """This month's cohort outcomes (relapse and new poverty only in assessment months, else 0)."""
+        hh = self.households
+        poor = hh.assessed_income < line
+        persons_poor = hh.size * poor
+        outcomes = {
+            "ever_relapsed_share": float(hh.relapsed[self.ex_poor].sum() / self.ex_poor_households),
+            "cohort_poverty_rate": float(persons_poor[self.ex_poor].sum() / self.ex_poor_persons),
+            "poverty_person_years": float(persons_poor.sum() / 12.0),
+            "relapse_rate": 0.0,
+            "relapse_count": 0.0,
+            "new_poor_count": 0.0,
+            "new_poor_rate": 0.0,
+        }
+        if assessment is not None:
+            relapses, new_poor = int(assessment.relapses.sum()), int(assessment.new_poor.sum())
+            outcomes.update(
+                relapse_rate=relapses / max(int(assessment.relapse_base.sum()), 1),
+                relapse_count=float(relapses),
+                new_poor_count=float(new_poor),
+                new_poor_rate=new_poor / max(int(assessment.new_poor_base.sum()), 1),
+            )
+        return outcomes
+
+    def record_causes(self, assessment: Assessment, calendar_year: int) -> None:
+        """Attribute this assessment's relapses and new poor to risk types, by cohort."""
+        hh = self.households
+        for event, mask in (("relapse", assessment.relapses), ("new_poor", assessment.new_poor)):
+            rows = np.flatnonzero(mask)
+            cohorts = (COHORT_EX_POOR,) if event == "relapse" else (COHORT_MONITORED, COHORT_GENERAL)
+            counts = np.bincount(
+                hh.cohort[rows].astype(np.int64) * len(CAUSES) + hh.causes_of(rows),
+                minlength=len(COHORTS) * len(CAUSES),
+            ).reshape(len(COHORTS), len(CAUSES))
+            for cohort in cohorts:
+                for cause, name in enumerate(CAUSES):
+                    self.cause_rows.append((calendar_year, COHORTS[cohort], event, name, int(counts[cohort, cause])))
+
+    def causes_table(self) -> pd.DataFrame:
+        """One row per (calendar year, cohort, event, cause): the count of households."""
+        table = pd.DataFrame(self.cause_rows, columns=list(CAUSE_COLUMNS))
+        return table.astype({"year": np.int64, "count": np.int64})
+
+
+def scaled_to_county(scenario: Scenario) -> Scenario:
+    """The scenario with the institutions' capital scaled to the county's size (``population.scale_institutions``).
+
+    Banks', guarantor's, re-guarantor's and insurer's capital and the risk fund's size and
+    replenishment are written for ``population.institutions_sized_for`` households; a county
+    of another size gets them in proportion, so it is the same economy, only bigger.
+    """
+    pop = scenario.population
+    factor = pop.households / pop.institutions_sized_for if pop.scale_institutions else 1.0
+    if factor == 1.0:
+        return scenario
+
+    def scaled(section, **fields):
+        return section.model_copy(update={k: getattr(section, k) * factor for k in fields})
+
+    g, ins = scenario.guarantee, scenario.insurance
+    return scenario.model_copy(
+        update={
+            "credit": scenario.credit.model_copy(
+                update={"banks": [scaled(b, capital=1) for b in scenario.credit.banks]}
+            ),
+            "guarantee": g.model_copy(
+                update={"guarantor": scaled(g.guarantor, capital=1), "reguarantor": scaled(g.reguarantor, capital=1)}
+            ),
+            "insurance": ins.model_copy(update={"insurer": scaled(ins.insurer, capital=1)}),
+            "risk_fund": scaled(scenario.risk_fund, size=1, replenishment=1),
+        }
+    )
