@@ -107,7 +107,7 @@ class Government(mesa.Agent):
         The government pays the providers; the household's bill falls by the same amount.
         """
         health = scenario.health
-        billed = np.flatnonzero(households.medical_due > 0)  # the few ill this month
+        billed = households.billed  # the few ill this month
         covered = households.dibao[billed] | (health.assistance_for_ex_poor & ex_poor[billed])
         rows = billed[covered]
         if rows.size == 0:

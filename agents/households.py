@@ -84,8 +84,10 @@ class Households:
         self.jobless_months = np.zeros(n, np.int16)
         self.sick_months = np.zeros(n, np.int16)
         self.medical_due = np.zeros(n, np.float64)  # out-of-pocket medical bill due this month
-        self.medical_ring = np.zeros((12, n), np.float64)  # out-of-pocket bills of the last 12 months
-        self.medical_12m = np.zeros(n, np.float64)
+        self.billed = np.zeros(0, np.int64)  # the households billed this month (few)
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+        self.medical_bills = [empty] * 12  # (households, bills) of each of the last 12 months, sparse
+        self.medical_12m = np.zeros(n, np.float64)  # out-of-pocket bills of the last 12 months
         self.shock_loss = np.zeros((len(CAUSES), n), np.float32)  # yuan lost to each risk type since the assessment
         self.unmet_need = np.zeros(n, np.float64)
         self.distress_sold_month = 0.0  # book value of assets sold in distress this month (yuan)
@@ -343,6 +345,7 @@ class Households:
         after_basic = np.exp(mu + sigma * cost_draw[sick]) * (1.0 - health.reimbursement_share)
         above = np.maximum(after_basic - health.critical_illness_deductible * self.levels.cpi, 0.0)
         self.medical_due[sick] = after_basic - health.critical_illness_share * above
+        self.billed = sick
         self.sick_months = np.where(ill & (self.labour > 0), health.sick_months, np.maximum(self.sick_months - 1, 0))
 
     # ------------------------------------------------------------------ consumption
@@ -410,8 +413,12 @@ class Households:
         slot = month % 12
         self.income_12m += self.income_month - self.income_ring[slot]
         self.income_ring[slot] = self.income_month
-        self.medical_12m += self.medical_due - self.medical_ring[slot]
-        self.medical_ring[slot] = self.medical_due
+        # the bills are few: the window moves on the households billed a year ago and this month only
+        old_rows, old_bills = self.medical_bills[slot]
+        self.medical_12m[old_rows] -= old_bills
+        bills = self.medical_due[self.billed]
+        self.medical_12m[self.billed] += bills
+        self.medical_bills[slot] = (self.billed, bills)
 
     @property
     def income_pc_net_of_medical(self) -> np.ndarray:

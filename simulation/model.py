@@ -191,7 +191,7 @@ class ValueChainModel(mesa.Model):
         """Inputs at planting, harvest sales at the crop's price (a disaster also damages assets), asset income."""
         hh, sd = self.households, self.params.farming.yield_noise_sd
         luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
-        hh.fail_projects(self.streams.project.random(hh.n))
+        hh.fail_projects(self.streams.project.random(hh.n, dtype=np.float32))
         hh.buy_inputs(self.month_of_year, self.ledger)
         rows = hh.harvesting(self.month_of_year)
         luck = np.exp(sd * luck_draw[rows] - 0.5 * sd**2)
@@ -243,7 +243,8 @@ class ValueChainModel(mesa.Model):
     def monitor(self) -> None:
         """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
         s, n = self.streams, self.households.n
-        detection, placement, error = s.monitoring.random(n), s.monitoring.random(n), s.report_error.standard_normal(n)
+        detection, placement = s.monitoring.random(n), s.monitoring.random(n)
+        error = s.report_error.standard_normal(n, dtype=np.float32)
         self.monitoring.monitor(self.month, self.weather.loss, detection, placement, error)
 
     def account(self) -> None:
@@ -254,6 +255,7 @@ class ValueChainModel(mesa.Model):
             self.assessment = hh.assess_poverty(self.levels.poverty_line)
             if self.month >= 1:
                 self.cohorts.record_causes(self.assessment, self.calendar_year)
+                self.cohorts.new_year()
             hh.forget_shocks()
             self.enrol_dibao()
             self.warning = self.monitoring.lead_time(self.assessment.relapses, self.month)
@@ -275,8 +277,7 @@ class ValueChainModel(mesa.Model):
         """
         if self.assessment is not None:
             return self.assessment.relapses, self.assessment.relapse_base, int(self.assessment.relapses.sum())
-        hh = self.households
-        return np.zeros(hh.n, bool), (hh.cohort == 0) & ~hh.poor, 0
+        return self.cohorts.no_relapses, self.cohorts.relapse_base, 0
 
     def large_scale_relapse(self) -> float:
         """1.0 when, at an annual assessment, the ex-poor cohort's relapse rate passes the threshold.
@@ -307,11 +308,11 @@ class ValueChainModel(mesa.Model):
             month=self.month,
             calendar_year=self.calendar_year,
             poverty_line=line,
-            **self.cohorts.measure(self.assessment, line),
+            **self.cohorts.measure(self.assessment, line, y),
             poverty_headcount=fgt(y, w, line, 0),
             poverty_gap=fgt(y, w, line, 1),
             poverty_severity=fgt(y, w, line, 2),
-            poverty_headcount_net_of_medical=fgt(hh.income_pc_net_of_medical, w, line, 0),
+            poverty_headcount_net_of_medical=self.cohorts.headcount_net_of_medical(line, y),
             at_risk_share=float(w[y < self.levels.monitoring_line].sum() / persons),
             mean_income_pc=float(hh.income_12m.sum() / persons),
             farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),

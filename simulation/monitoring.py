@@ -51,7 +51,7 @@ class MonitoringSystem:
         n = households.n
         self.seen_at_risk_since = np.full(n, -1, np.int32)  # month reviews first showed risk (-1: not at risk)
         self.monitored = np.zeros(n, bool)
-        self.observed_income = np.zeros(n)  # per-capita income seen at each household's last review
+        self.observed_income = np.zeros(n)  # per-capita income seen at the last review that found a risk
         self.first_flag = np.full(n, -1, np.int32)  # month first flagged since the last assessment
         self.at_risk = np.zeros(n, bool)
         self.month_stats: dict[str, float] = {}
@@ -80,9 +80,10 @@ class MonitoringSystem:
             return
         reviewed, at_once = self.reviews(region_loss, detection_draw)
         sd = self.terms.income_report_error_sd
-        self.observed_income[reviewed] = hh.income_pc_of(reviewed) * np.exp(sd * report_error[reviewed] - 0.5 * sd**2)
-        looks = self.looks_at_risk(reviewed)
+        observed = hh.income_pc_of(reviewed) * np.exp(sd * report_error[reviewed] - 0.5 * sd**2)
+        looks = self.looks_at_risk(reviewed, observed)
         risky, clear = reviewed[looks], reviewed[~looks]
+        self.observed_income[risky] = observed[looks]  # kept for assistance while the household is monitored
         self.seen_at_risk_since[clear] = -1
         self.monitored[clear] = False
         since = self.seen_at_risk_since[risky]
@@ -105,22 +106,26 @@ class MonitoringSystem:
             lost = np.flatnonzero(hh.crop_loss_month > 0)
             shared[lost[draw[lost] < sharing.agriculture_recall]] = True
         if sharing.health:
-            shared[hh.medical_due > 0] = True
+            shared[hh.billed] = True
+        self.in_arrears = np.zeros(0, np.int64)
         if sharing.credit:
             self.in_arrears = self.credit.households_in_arrears()
             shared[self.in_arrears] = True
         reviewed = np.flatnonzero(routine | shared)
         return reviewed, shared[reviewed]
 
-    def looks_at_risk(self, reviewed: np.ndarray) -> np.ndarray:
-        """Of the reviewed households, those whose observed situation shows a risk of poverty."""
+    def looks_at_risk(self, reviewed: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """Of the reviewed households, those whose observed situation (``observed`` income) shows a risk of poverty."""
         hh, sharing = self.households, self.terms.data_sharing
-        looks = self.observed_income[reviewed] < self.monitoring_line
+        looks = observed < self.monitoring_line
+        if reviewed.size == 0:
+            return looks
         if sharing.health:  # bills seen through medical insurance data: rigid expenditure
-            income = np.maximum(self.observed_income[reviewed] * hh.size[reviewed], 0.0)
+            income = np.maximum(observed * hh.size[reviewed], 0.0)
             looks |= hh.medical_12m[reviewed] > self.terms.rigid_expenditure_share * income
-        if sharing.credit:
-            looks |= np.isin(reviewed, self.in_arrears, assume_unique=True)
+        if sharing.credit:  # reviewed is ascending: the households in arrears are found by a binary search
+            at = np.minimum(np.searchsorted(reviewed, self.in_arrears), max(reviewed.size - 1, 0))
+            looks[at[reviewed[at] == self.in_arrears]] = True
         return looks
 
     def respond(self, month: int, placement_draw: np.ndarray) -> None:

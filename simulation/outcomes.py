@@ -45,16 +45,29 @@ class CohortOutcomes:
         self.ex_poor = households.cohort == COHORT_EX_POOR
         self.ex_poor_persons = max(float(households.size[self.ex_poor].sum()), 1.0)
         self.ex_poor_households = max(int(self.ex_poor.sum()), 1)
+        self.persons = float(households.size.sum())
         self.cause_rows: list[tuple[int, str, str, str, int]] = []
+        self.no_relapses = np.zeros(households.n, bool)
+        self.new_year()
 
-    def measure(self, assessment: Assessment | None, line: float) -> dict[str, float]:
-        """This month's cohort outcomes (relapse and new poverty only in assessment months, else 0)."""
+    def new_year(self) -> None:
+        """After an assessment: who can relapse until the next, and how many have ever relapsed."""
         hh = self.households
-        poor = hh.assessed_income < line
-        persons_poor = hh.size * poor
+        self.relapse_base = self.ex_poor & ~hh.poor
+        self.ever_relapsed = int(np.count_nonzero(hh.relapsed & self.ex_poor))
+
+    def measure(self, assessment: Assessment | None, line: float, income_pc: np.ndarray) -> dict[str, float]:
+        """This month's cohort outcomes (relapse and new poverty only in assessment months, else 0).
+
+        ``income_pc`` is the households' rolling per-capita income (``Households.income_pc``).
+        """
+        hh = self.households
+        assessed = hh.assessed_income if hh.params.poverty.deduct_medical_costs else income_pc
+        poor = np.flatnonzero(assessed < line)  # few: sums run over them only
+        persons_poor = hh.size[poor]
         outcomes = {
-            "ever_relapsed_share": float(hh.relapsed[self.ex_poor].sum() / self.ex_poor_households),
-            "cohort_poverty_rate": float(persons_poor[self.ex_poor].sum() / self.ex_poor_persons),
+            "ever_relapsed_share": self.ever_relapsed / self.ex_poor_households,
+            "cohort_poverty_rate": float(persons_poor[self.ex_poor[poor]].sum() / self.ex_poor_persons),
             "poverty_person_years": float(persons_poor.sum() / 12.0),
             "relapse_rate": 0.0,
             "relapse_count": 0.0,
@@ -70,6 +83,15 @@ class CohortOutcomes:
                 new_poor_rate=new_poor / max(int(assessment.new_poor_base.sum()), 1),
             )
         return outcomes
+
+    def headcount_net_of_medical(self, line: float, income_pc: np.ndarray) -> float:
+        """Share of persons whose income less 12 months of out-of-pocket medical bills is below the line."""
+        hh = self.households
+        billed = np.flatnonzero(hh.medical_12m > 0)  # a few percent of households in a year
+        net = income_pc[billed] - hh.medical_12m[billed] / hh.size[billed]
+        pushed_below = billed[(net < line) & (income_pc[billed] >= line)]
+        persons = hh.size[income_pc < line].sum() + hh.size[pushed_below].sum()
+        return float(persons / self.persons)
 
     def record_causes(self, assessment: Assessment, calendar_year: int) -> None:
         """Attribute this assessment's relapses and new poor to risk types, by cohort."""

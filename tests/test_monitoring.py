@@ -86,12 +86,13 @@ def test_shared_medical_data_flag_a_household_whose_bills_are_rigid_expenditure(
     step_to_monitoring(model)
     hh, system, n = model.households, model.monitoring, model.households.n
     rich = int(np.flatnonzero(hh.income_pc > 3 * system.monitoring_line)[0])
-    hh.medical_due[rich] = 1.0  # billed this month: the medical insurance data bring it under review
+    hh.billed = np.array([rich])  # the only household billed this month: the medical data bring it under review
+    hh.medical_due[rich] = 1.0
     hh.medical_12m[rich] = hh.income_12m[rich]  # bills as large as its income
     system.monitored[:] = False  # forget earlier months' flags
     system.monitor(model.month, model.weather.loss, np.ones(n), np.ones(n), np.zeros(n))
     assert system.monitored[rich]
-    others = np.flatnonzero(hh.medical_due == 0)
+    others = np.setdiff1d(np.arange(n), hh.billed)
     assert not system.monitored[others].any()  # no routine reviews: nobody else is seen
 
 
