@@ -403,7 +403,7 @@ class ResultsFolder:
         return summary
 
 
-RUN_TABLES = ("by_group", "income_distribution")
+RUN_TABLES = ("by_group", "income_distribution", "relapse_causes")
 
 
 def read_results(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
