@@ -245,3 +245,25 @@ def test_new_charts_speak_chinese(data: ResultsData, monkeypatch):
                     assert fig.axes[0].get_xlabel() == "年份（年度核查）"
                 plt.close(fig)
     assert not MISSING, f"labels without a Chinese translation: {sorted(MISSING)}"
+
+
+def test_relapse_causes_of_each_run_are_consolidated_into_one_parquet_file(tmp_path: Path):
+    from simulation.results import ResultsFolder
+    from simulation.runner import RunOutput, RunSpec
+    from simulation.scenario import load_scenario
+
+    scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    folder = ResultsFolder(tmp_path / "out", [scenario], 1, ["agrifin", "run"])
+    specs = [RunSpec(scenario, 1, replicate) for replicate in range(2)]
+    for spec in specs:
+        causes = pd.DataFrame(
+            {"scenario": scenario.name, "replicate": spec.replicate, "year": [2021, 2022], "cohort": "ex_poor",
+             "event": "relapse", "cause": ["illness", "disaster"], "count": [3 + spec.replicate, 1]}
+        )  # fmt: skip
+        series = pd.DataFrame({"scenario": scenario.name, "replicate": spec.replicate, "month": [1, 2]})
+        folder.record(RunOutput(scenario.name, spec.replicate, 1, "ok", 0.1, 0.0, series, {"relapse_count": 4.0},
+                                tables={"relapse_causes": causes}))  # fmt: skip
+    folder.finish(specs=specs)
+    consolidated = pd.read_parquet(tmp_path / "out" / "relapse_causes.parquet")
+    assert list(consolidated["count"]) == [3, 1, 4, 1]
+    assert ResultsData.load(tmp_path / "out").relapse_causes is not None
