@@ -87,8 +87,11 @@ def relapse_causes(data: ResultsData, lang: str = "en") -> Drawn:
     drawn = set(means.index.droplevel("year"))
     for ax, name in zip(axes[:, 0], names, strict=True):
         for event, _, _, hatch, offset in EVENTS:
-            part = means.loc[(name, event)] if (name, event) in drawn else pd.DataFrame(columns=order)
-            part = part.reindex(index=years, columns=order).fillna(0.0)
+            part = (
+                means.loc[(name, event)].reindex(index=years, columns=order, fill_value=0.0)
+                if (name, event) in drawn
+                else pd.DataFrame(0.0, index=years, columns=order)
+            )
             bottom = np.zeros(len(years))
             for cause in order:
                 heights = part[cause].to_numpy(dtype=float)
