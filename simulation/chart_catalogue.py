@@ -14,7 +14,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from simulation import charts_compare, charts_groups, experiment_charts
+from simulation import charts_causes, charts_compare, charts_groups, experiment_charts
 from simulation.chart_data import ResultsData
 from simulation.chart_text import chart_fonts
 from simulation.charts import DEFAULT_DPI, TIME_CHARTS, TimeChart, png_bytes, save_figure, time_chart
@@ -49,8 +49,8 @@ CHARTS: tuple[ChartSpec, ...] = (
     ChartSpec(
         "relapse_rate",
         "Relapse into poverty over time",
-        "Annual relapse rate among households that had exited poverty, per scenario: median over replications "
-        "and the 10–90% band.",
+        "Annual relapse hazard of the ex-poor cohort (households above the line at the last assessment and below it "
+        "at this one, over those above it), per scenario: median over replications and the 10–90% band.",
         _time(RELAPSE),
     ),
     ChartSpec(
@@ -69,7 +69,8 @@ CHARTS: tuple[ChartSpec, ...] = (
         "effects",
         "Effects against the baseline",
         "Each policy's paired difference from the baseline (same replicate seeds) on the headline metrics, "
-        "with 95% t intervals. An interval that crosses zero is not distinguishable from no effect.",
+        "poverty person-years and the ex-poor cohort's poverty and relapse first, with 95% t intervals. An interval "
+        "that crosses zero is not distinguishable from no effect.",
         _plain(charts_compare.effects_forest),
     ),
     ChartSpec(
@@ -94,11 +95,27 @@ CHARTS: tuple[ChartSpec, ...] = (
         _plain(charts_compare.fiscal_cost_by_line),
     ),
     ChartSpec(
+        "cost_per_poverty_year_averted",
+        "Fiscal cost per poverty person-year averted",
+        "Extra fiscal cost of each policy divided by the poverty person-years it averts (persons × years below the "
+        "line, whole county, paired by replicate), with a delta-method 95% interval; undefined when a policy averts "
+        "none on average.",
+        _plain(charts_compare.cost_per_poverty_year_averted),
+    ),
+    ChartSpec(
         "cost_per_relapse_averted",
         "Fiscal cost per relapse averted",
         "Extra fiscal cost of each policy divided by the relapses it averts (paired by replicate), with a "
         "delta-method 95% interval; undefined when a policy averts none on average.",
         _plain(charts_compare.cost_per_relapse_averted),
+    ),
+    ChartSpec(
+        "relapse_causes",
+        "Why households fell below the line",
+        "Relapses of the ex-poor cohort (left bar) and new poor households of the other cohorts (right bar, hatched) "
+        "per calendar year, stacked by the monitoring system's risk type of the shock that moved them below the line; "
+        "mean over replications, one panel per scenario.",
+        _plain(charts_causes.relapse_causes),
     ),
     ChartSpec(
         "relapse_by_group",

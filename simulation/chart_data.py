@@ -1,7 +1,7 @@
 """A results folder read for charts and reports: every table it has, and what it lacks.
 
 Folders written by older agrifin versions lack some tables (``by_group.parquet``,
-``income_distribution.parquet``) or metric columns; a table that is absent or unreadable
+``income_distribution.parquet``, ``relapse_causes.parquet``) or metric columns; a table that is absent or unreadable
 is ``None`` here, and charts that need it raise :class:`ChartUnavailableError` naming what is
 missing, so a report can say so instead of failing.
 """
@@ -19,8 +19,12 @@ import pandas as pd
 
 from simulation.chart_text import tr
 from simulation.charts import scenario_colours
+from simulation.results import RUN_TABLES
 
 OLDER_RUN = "results from an older agrifin, or a run that did not produce it"
+PARQUET_TABLES = ("timeseries", "summary", *RUN_TABLES)
+# summary columns that label a run rather than measure it: never compared
+NOT_COMPARED = ("scenario", "replicate", "point", "calendar_year")
 
 
 class ResultsFolderError(ValueError):
@@ -46,6 +50,7 @@ class ResultsData:
     comparison: pd.DataFrame | None = None
     by_group: pd.DataFrame | None = None
     income_distribution: pd.DataFrame | None = None
+    relapse_causes: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     design: pd.DataFrame | None = None
     unreadable: dict[str, str] = field(default_factory=dict)  # file name -> why it could not be read
@@ -67,7 +72,7 @@ class ResultsData:
         except (OSError, ValueError) as err:
             raise ResultsFolderError(f"{path}/manifest.json: unreadable ({err})") from None
         data = cls(path, manifest)
-        for name in ("timeseries", "summary", "by_group", "income_distribution"):
+        for name in PARQUET_TABLES:
             setattr(data, name, data._read(f"{name}.parquet"))
         for name in ("comparison", "sensitivity", "design"):
             setattr(data, name, data._read(f"{name}.csv"))
@@ -158,7 +163,8 @@ class ResultsData:
         """The table ``table`` with ``columns`` (all of them, or at least one with ``any_of``).
 
         Args:
-            table: ``timeseries``, ``summary``, ``by_group``, ``income_distribution``, ``comparison``, ...
+            table: ``timeseries``, ``summary``, ``by_group``, ``income_distribution``, ``relapse_causes``,
+                ``comparison``, ...
             columns: the columns the chart reads.
             any_of: at least one of ``columns`` is enough.
             by_point: the chart reads a design's points (sweep, sensitivity); other charts refuse a
@@ -168,11 +174,7 @@ class ResultsData:
             ChartUnavailableError: the table is absent or unreadable, lacks the columns, or pools design points.
         """
         frame = getattr(self, table)
-        file = (
-            f"{table}.parquet"
-            if table in ("timeseries", "summary", "by_group", "income_distribution")
-            else (f"{table}.csv")
-        )
+        file = f"{table}.parquet" if table in PARQUET_TABLES else f"{table}.csv"
         if frame is None:
             why = self.unreadable.get(file)
             raise ChartUnavailableError(f"{file} is unreadable ({why})" if why else f"{file} is absent ({OLDER_RUN})")
@@ -202,6 +204,6 @@ class ResultsData:
         from simulation.stats import compare_policies
 
         summary = self.need("summary", ("scenario", "replicate"))
-        metrics = tuple(c for c in summary.columns if c not in ("scenario", "replicate", "point"))
+        metrics = tuple(c for c in summary.columns if c not in NOT_COMPARED)
         self.comparison = compare_policies(summary, self.baseline, metrics)
         return self.comparison

@@ -69,8 +69,8 @@ TIME_CHARTS = (
     TimeChart(
         "relapse_rate",
         "relapse_rate",
-        "Relapse into poverty: annual rate among households that had exited",
-        "Relapses / exited households, per year",
+        "Relapse into poverty: annual hazard of the ex-poor cohort",
+        "Relapses / ex-poor households above the line a year before",
         percent=True,
         annual=True,
     ),
@@ -196,6 +196,20 @@ def assessment_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return at if not at.empty else frame
 
 
+def first_calendar_year(timeseries: pd.DataFrame | None) -> int | None:
+    """The calendar year of month 1 (2021 for a run starting in January 2021), or None without ``calendar_year``."""
+    if timeseries is None or timeseries.empty or not {"calendar_year", "month"} <= set(timeseries.columns):
+        return None
+    return int((timeseries["calendar_year"] - (timeseries["month"] - 1) // 12).min())
+
+
+def year_axis(ax: plt.Axes, first_year: int | None) -> None:
+    """Whole years on the x axis; calendar years written as such (2021, not 2,021 or an offset)."""
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    if first_year is not None:
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
+
+
 def band_over_time(
     ax: plt.Axes,
     runs: pd.DataFrame,
@@ -204,13 +218,18 @@ def band_over_time(
     annual: bool,
     label: str | None = None,
     band: bool = True,
+    first_year: int | None = None,
 ) -> None:
-    """One scenario's median over replications with its 10–90% band, against years."""
+    """One scenario's median over replications with its 10–90% band, against years.
+
+    The x axis counts years since the start (month 12 is 1.0), or, given ``first_year``,
+    calendar years: the December assessment of ``first_year`` at ``first_year``.
+    """
     if annual:
         runs = assessment_rows(runs)
     by_month = runs.groupby("month")[metric]
     median = by_month.median()
-    years = median.index.to_numpy() / 12.0
+    years = median.index.to_numpy() / 12.0 + (0 if first_year is None else first_year - 1)
     if band:
         ax.fill_between(years, by_month.quantile(0.1), by_month.quantile(0.9), color=colour, alpha=0.18, lw=0)
     ax.plot(years, median, color=colour, lw=1.8, marker="o" if annual else None, ms=3.5, label=label)
@@ -231,22 +250,29 @@ def plot_over_time(
     height = 3.9 if len(panels) == 1 else 1.4 + 2.2 * nrows
     fig, axes = titled_figure(tr(chart.title, lang), height, nrows, ncols, squeeze=False, sharex=True, sharey=True)
     by_scenario = dict(tuple(timeseries.groupby("scenario", sort=False)))
+    first_year = first_calendar_year(timeseries)
     for ax, members in zip(axes.flat, panels, strict=False):
         for name in members:
-            band_over_time(ax, by_scenario[name], chart.metric, colours[name], chart.annual, label=str(name))
+            runs = by_scenario[name]
+            band_over_time(ax, runs, chart.metric, colours[name], chart.annual, str(name), first_year=first_year)
         if len(panels) > 1:
             ax.set_title(f"{members[1]} vs {members[0]}", fontsize=9, loc="left")
         ax.yaxis.set_major_formatter(
             PercentFormatter(1.0, decimals=1) if chart.percent else StrMethodFormatter("{x:,.0f}")
         )
-        if chart.annual:
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        if chart.annual or first_year is not None:
+            year_axis(ax, first_year)
         tidy_axes(ax)
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     if chart.percent:
         axes[0, 0].set_ylim(bottom=0)  # after every panel is drawn: the axes share their limits
-    xlabel = tr("Year (annual assessment)" if chart.annual else "Years since start", lang)
+    xlabel = tr(
+        ("Calendar year (annual assessment)" if chart.annual else "Calendar year (ticks at the end of December)")
+        if first_year is not None
+        else ("Year (annual assessment)" if chart.annual else "Years since start"),
+        lang,
+    )
     for col in range(ncols):
         shown = [row for row in range(nrows) if axes[row, col].get_visible()]
         axes[shown[-1], col].set_xlabel(xlabel, fontsize=9)

@@ -1,7 +1,7 @@
-"""Charts that set scenarios side by side: effects, credit losses, fiscal cost, cost per relapse averted.
+"""Charts that set scenarios side by side: effects, credit losses, fiscal cost, cost per outcome averted.
 
 Effects against the baseline, who bears credit losses, what the government pays by budget
-line, and the extra cost of each relapse averted.
+line, and the extra cost of each poverty person-year and each relapse averted.
 
 Each function takes a :class:`~simulation.chart_data.ResultsData` and a language and returns
 ``(file stem, figure)`` pairs; it raises :class:`~simulation.chart_data.ChartUnavailableError`
@@ -29,7 +29,7 @@ from simulation.charts import (
     tidy_axes,
     titled_figure,
 )
-from simulation.stats import COST_PER_RELAPSE_AVERTED, RELAPSES_AVERTED
+from simulation.stats import AVERTED_BY_COST, COST_PER_POVERTY_YEAR_AVERTED, COST_PER_RELAPSE_AVERTED
 
 Drawn = list[tuple[str, plt.Figure]]
 
@@ -44,8 +44,13 @@ class Effect:
     scale: float = 1.0
 
 
+# the headline outcomes first (DESIGN section 2), then the others
 EFFECTS = (
-    Effect("relapse_rate", "relapse rate", "percentage points", 100.0),
+    Effect("poverty_person_years", "poverty person-years (whole run)", "person-years"),
+    Effect("cohort_poverty_rate", "ex-poor cohort below the line", "percentage points", 100.0),
+    Effect("relapse_rate", "relapse rate (ex-poor cohort, per year)", "percentage points", 100.0),
+    Effect("ever_relapsed_share", "ex-poor cohort ever relapsed", "percentage points", 100.0),
+    Effect("new_poor_rate", "new poor rate (per year)", "percentage points", 100.0),
     Effect("relapse_count", "relapses (households, whole run)", "households"),
     Effect("poverty_headcount", "poverty headcount", "percentage points", 100.0),
     Effect("at_risk_share", "below monitoring line", "percentage points", 100.0),
@@ -285,29 +290,65 @@ def _stacked(
     tidy_axes(ax, "x")
 
 
+def cost_per_poverty_year_averted(data: ResultsData, lang: str = "en") -> Drawn:
+    """Each policy's extra fiscal cost per poverty person-year averted, with its 95% interval (delta method)."""
+    return [("cost_per_poverty_year_averted", _cost_per_averted(data, COST_PER_POVERTY_YEAR_AVERTED, lang))]
+
+
 def cost_per_relapse_averted(data: ResultsData, lang: str = "en") -> Drawn:
     """Each policy's extra fiscal cost per relapse averted, with its 95% interval (delta method)."""
+    return [("cost_per_relapse_averted", _cost_per_averted(data, COST_PER_RELAPSE_AVERTED, lang))]
+
+
+@dataclass(frozen=True)
+class CostWords:
+    """The words of a cost-per-averted chart (English keys of :func:`~simulation.chart_text.tr`)."""
+
+    title: str
+    axis: str
+    none: str
+    averted: str
+
+
+COST_WORDS = {
+    COST_PER_POVERTY_YEAR_AVERTED: CostWords(
+        "Extra fiscal cost per poverty person-year averted, against {baseline}",
+        "Extra fiscal cost per poverty person-year averted ({unit}); line: 95% CI",
+        "n/a: averts no poverty person-years on average",
+        "poverty person-years averted: {n}",
+    ),
+    COST_PER_RELAPSE_AVERTED: CostWords(
+        "Extra fiscal cost per relapse averted, against {baseline}",
+        "Extra fiscal cost per relapse averted ({unit}); line: 95% CI",
+        "n/a: averts no relapses on average",
+        "relapses averted: {n} households",
+    ),
+}
+
+
+def _cost_per_averted(data: ResultsData, cost_per: str, lang: str) -> plt.Figure:
+    """One row per policy: its extra fiscal cost per unit averted (comparison row ``cost_per``), with the 95% CI."""
+    outcome, words = AVERTED_BY_COST[cost_per], COST_WORDS[cost_per]
     comparison = data.need_comparison()
-    rows = comparison[comparison["metric"] == COST_PER_RELAPSE_AVERTED].set_index("policy")
+    rows = comparison[comparison["metric"] == outcome.cost_per].set_index("policy")
     if rows.empty:
-        raise ChartUnavailableError("comparison.csv has no fiscal_cost_per_relapse_averted rows")
-    averted = comparison[comparison["metric"] == RELAPSES_AVERTED].set_index("policy")["difference"]
+        raise ChartUnavailableError(
+            f"comparison.csv has no {outcome.cost_per} rows (the summary lacks {outcome.outcome} or fiscal_cost)"
+        )
+    averted = comparison[comparison["metric"] == outcome.averted].set_index("policy")["difference"]
     policies = list(rows.index)
     baseline = str(rows["baseline"].iloc[0])
     finite = rows[["difference", "ci_low", "ci_high"]].to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]
     unit, scale = money_unit(float(np.abs(finite).max()) if finite.size else 0.0)
-    fig, ax = titled_figure(
-        tr("Extra fiscal cost per relapse averted, against {baseline}", lang).format(baseline=baseline),
-        1.9 + 0.5 * len(policies),
-    )
+    fig, ax = titled_figure(tr(words.title, lang).format(baseline=baseline), 1.9 + 0.5 * len(policies))
     y = np.arange(len(policies))[::-1]
     for yi, policy in zip(y, policies, strict=True):
         row = rows.loc[policy]
         colour = data.colours.get(policy, "#222222")
-        note = tr("relapses averted: {n} households", lang).format(n=f"{averted.get(policy, np.nan):,.1f}")
+        note = tr(words.averted, lang).format(n=f"{averted.get(policy, np.nan):,.1f}")
         if not np.isfinite(row["difference"]):
-            ax.text(0, yi, "  " + tr("n/a: averts no relapses on average", lang), va="center", fontsize=8, color=colour)
+            ax.text(0, yi, "  " + tr(words.none, lang), va="center", fontsize=8, color=colour)
             continue
         middle, low, high = (float(row[c]) * scale for c in ("difference", "ci_low", "ci_high"))
         if np.isfinite(low) and np.isfinite(high):
@@ -318,10 +359,8 @@ def cost_per_relapse_averted(data: ResultsData, lang: str = "en") -> Drawn:
     ax.set_yticks(y, policies)
     ax.set_ylim(-0.7, len(policies) - 0.3)
     colour_scenario_ticks(ax, policies, data.colours)
-    ax.set_xlabel(
-        tr("Extra fiscal cost per relapse averted ({unit}); line: 95% CI", lang).format(unit=tr(unit, lang)), fontsize=9
-    )
+    ax.set_xlabel(tr(words.axis, lang).format(unit=tr(unit, lang)), fontsize=9)
     ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
     tidy_axes(ax, "x")
     add_caption(fig, data.caption(lang))
-    return [("cost_per_relapse_averted", fig)]
+    return fig

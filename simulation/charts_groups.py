@@ -11,11 +11,20 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from simulation.chart_data import ChartUnavailableError, ResultsData
 from simulation.chart_text import tr
-from simulation.charts import add_caption, assessment_rows, band_over_time, legend_on_top, tidy_axes, titled_figure
+from simulation.charts import (
+    add_caption,
+    assessment_rows,
+    band_over_time,
+    first_calendar_year,
+    legend_on_top,
+    tidy_axes,
+    titled_figure,
+    year_axis,
+)
 from simulation.schema_base import GROUPS, REGIONS
 
 Drawn = list[tuple[str, plt.Figure]]
@@ -46,6 +55,7 @@ def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
     )
     names = [n for n in data.scenario_names if n in set(table["scenario"].unique())]
     threshold = data.resolved().get("poverty", {}).get("large_scale_relapse_threshold")
+    first_year = first_calendar_year(data.timeseries)
     for row, (dimension, heading, groups) in enumerate(panels):
         for col in range(columns):
             ax = axes[row, col]
@@ -57,7 +67,8 @@ def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
                 runs = rows[rows["scenario"] == name]
                 if not runs.empty:
                     band = len(names) <= 2 or name == names[0]
-                    band_over_time(ax, runs, "relapse_rate", data.colours[name], True, label=name, band=band)
+                    colour = data.colours[name]
+                    band_over_time(ax, runs, "relapse_rate", colour, True, name, band, first_year)
             if "exited" in rows.columns and not (rows["exited"] > 0).any():
                 ax.text(0.5, 0.5, tr("no household had exited poverty", lang), transform=ax.transAxes,
                         ha="center", va="center", fontsize=7, color="#666666")  # fmt: skip
@@ -65,10 +76,10 @@ def relapse_by_group(data: ResultsData, lang: str = "en") -> Drawn:
                 ax.axhline(float(threshold), color="#B2182B", ls="--", lw=1.0)
             ax.set_title(f"{tr(heading, lang)}: {tr(groups[col], lang)}", fontsize=9, loc="left")
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            year_axis(ax, first_year)
             tidy_axes(ax)
             if row == len(panels) - 1 or col >= len(panels[row + 1][2]):
-                ax.set_xlabel(tr("Year", lang), fontsize=8)
+                ax.set_xlabel(tr("Year" if first_year is None else "Calendar year", lang), fontsize=8)
     axes[0, 0].set_ylim(bottom=0)  # after every panel is drawn: the axes share their limits
     fig.supylabel(tr("Annual relapse rate (relapses / exited households)", lang), fontsize=9)
     handles = [plt.Line2D([], [], color=data.colours[n], marker="o", lw=1.8, ms=3.5) for n in names]

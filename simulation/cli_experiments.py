@@ -50,21 +50,29 @@ def _format(metric: str, value: float, signed: bool = False) -> str:
     return f"{scaled:+,.0f}" if abs(scaled) >= 1000 else f"{scaled:+.3g}"
 
 
+AVERTED_LABELS = {
+    "poverty_person_years_averted": "Poverty person-years averted (whole run)",
+    "fiscal_cost_per_poverty_year_averted": "Extra fiscal cost per poverty-year averted (yuan)",
+    "relapses_averted": "Relapses averted (households, whole run)",
+    "fiscal_cost_per_relapse_averted": "Extra fiscal cost per relapse averted (yuan)",
+}
+
+
 def comparison_text(comparison: pd.DataFrame) -> str:
     """Per policy: each main metric's paired difference with its 95% CI and p-value."""
-    labels = {m: label for m, label, *_ in MAIN_TABLE}
-    labels["relapses_averted"] = "Relapses averted (households, whole run)"
-    labels["fiscal_cost_per_relapse_averted"] = "Extra fiscal cost per relapse averted (yuan)"
-    shown = [m for m, *_ in MAIN_TABLE] + ["relapses_averted", "fiscal_cost_per_relapse_averted"]
+    from simulation.stats import AVERTED, AVERTED_METRICS, COST_PER_METRICS
+
+    labels = {m: label for m, label, *_ in MAIN_TABLE} | AVERTED_LABELS
+    shown = [m for m, *_ in MAIN_TABLE] + [m for a in AVERTED for m in (a.averted, a.cost_per)]
     lines = []
     for policy, rows in comparison.groupby("policy", sort=False):
         rows = rows.set_index("metric")
         baseline, pairs = rows["baseline"].iloc[0], int(rows["n_pairs"].iloc[0])
         lines.append(f"\n{policy} vs {baseline}: paired differences (policy − baseline), {pairs} paired replicates")
-        lines.append(f"  {'':<42}{'baseline':>12}{'policy':>12}{'difference':>14}  {'95% CI':<26}{'p':>7}")
+        lines.append(f"  {'':<46}{'baseline':>12}{'policy':>12}{'difference':>14}  {'95% CI':<26}{'p':>7}")
         for metric in (m for m in shown if m in rows.index):
             row = rows.loc[metric]
-            money = metric == "fiscal_cost_per_relapse_averted"
+            money = metric in COST_PER_METRICS
             diff = f"{row['difference']:,.0f}" if money and np.isfinite(row["difference"]) else None
             ci = (
                 f"[{row['ci_low']:,.0f}, {row['ci_high']:,.0f}]"
@@ -72,10 +80,11 @@ def comparison_text(comparison: pd.DataFrame) -> str:
                 else f"[{_format(metric, row['ci_low'], True)}, {_format(metric, row['ci_high'], True)}]"
             )
             p = f"{row['p_value']:.3f}" if np.isfinite(row["p_value"]) else "-"
-            base = "" if money or metric == "relapses_averted" else _format(metric, row["baseline_mean"])
-            pol = "" if money or metric == "relapses_averted" else _format(metric, row["policy_mean"])
+            only_difference = money or metric in AVERTED_METRICS
+            base = "" if only_difference else _format(metric, row["baseline_mean"])
+            pol = "" if only_difference else _format(metric, row["policy_mean"])
             value = diff or ("n/a" if money else _format(metric, row["difference"], True))
-            lines.append(f"  {labels[metric]:<42}{base:>12}{pol:>12}{value:>14}  {ci:<26}{p:>7}")
+            lines.append(f"  {labels[metric]:<46}{base:>12}{pol:>12}{value:>14}  {ci:<26}{p:>7}")
             if money and row["note"]:
                 lines.append(f"  ({row['note']})")
         if HEADLINE in rows.index:

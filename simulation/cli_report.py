@@ -81,6 +81,7 @@ def plot(
     from simulation.chart_catalogue import save_chart
     from simulation.chart_data import ChartUnavailableError
     from simulation.chart_text import MissingFontError, find_cjk_font
+    from simulation.stats import AVERTED_METRICS
 
     if list_charts:
         for spec in CHART_BY_NAME.values():
@@ -88,7 +89,7 @@ def plot(
         return
     if results_dir is None:
         raise BadInput("plot: name the RESULTS_DIR to draw from (or --list the charts)")
-    if metric is not None and metric not in (*METRIC_NAMES, "relapses_averted"):
+    if metric is not None and metric not in (*METRIC_NAMES, *AVERTED_METRICS):
         raise BadInput(f"--metric {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
     data = _load(results_dir)
     if lang == "zh" and find_cjk_font() is None:

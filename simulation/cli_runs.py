@@ -25,13 +25,14 @@ if TYPE_CHECKING:
     from simulation.runner import Executor, RunSpec
 
 
+# the headline outcomes first (DESIGN section 2), then the others; rows absent from a summary are skipped
 MAIN_TABLE = (
-    ("poverty_person_years", "Poverty person-years (whole county, whole run)", "{:,.0f}"),
+    ("poverty_person_years", "Poverty person-years (whole run)", "{:,.0f}"),
     ("cohort_poverty_rate", "Ex-poor cohort below the line (last year)", "{:.2%}"),
-    ("relapse_rate", "Relapse hazard, ex-poor cohort (mean of annual rates)", "{:.2%}"),
+    ("relapse_rate", "Relapse rate, ex-poor cohort (mean per year)", "{:.2%}"),
     ("ever_relapsed_share", "Ex-poor cohort ever relapsed (end of run)", "{:.2%}"),
+    ("new_poor_rate", "New poor rate, never registered (mean per year)", "{:.2%}"),
     ("relapse_count", "Relapses (households, whole run)", "{:,.0f}"),
-    ("new_poor_rate", "New poverty hazard, never registered (mean of annual rates)", "{:.2%}"),
     ("new_poor_count", "Newly poor (households, whole run)", "{:,.0f}"),
     ("poverty_headcount", "Poverty headcount (last year)", "{:.2%}"),
     ("at_risk_share", "Below monitoring line (last year)", "{:.2%}"),
@@ -282,6 +283,8 @@ def summary_table(summary: pd.DataFrame, names: list[str]) -> str:
     lines = [" " * width + "".join(f"{n:>{col}}" for n in names)]
     lines.append(" " * width + "".join(f"{f'({reps.get(n, 0)} runs)':>{col}}" for n in names))
     for metric, label, fmt, *scale in MAIN_TABLE:
+        if metric not in means.columns:
+            continue
         factor = scale[0] if scale else 1.0
         cells = "".join(
             f"{fmt.format(means.loc[n, metric] * factor) if n in means.index else '-':>{col}}" for n in names

@@ -64,9 +64,12 @@ class Chart:
 CHARTS: tuple[Chart, ...] = (
     Chart(
         "relapse",
-        "Relapse into poverty",
-        "% of exited households",
-        (Series("relapse_rate", "relapse rate (monitoring view; confirmed each December)", 100.0),),
+        "The ex-poor cohort: poverty and relapse",
+        "% of the ex-poor cohort",
+        (
+            Series("cohort_poverty_rate", "persons below the poverty line", 100.0),
+            Series("ever_relapsed_share", "households relapsed at least once (assessed each December)", 100.0),
+        ),
     ),
     Chart(
         "poverty",

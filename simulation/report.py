@@ -30,7 +30,9 @@ STANDARD_CHARTS = (
     "effects",
     "credit_losses",
     "fiscal_cost",
+    "cost_per_poverty_year_averted",
     "cost_per_relapse_averted",
+    "relapse_causes",
     "relapse_by_group",
     "income_distribution",
 )
@@ -72,9 +74,10 @@ def overview(data: ResultsData) -> Section:
         Paragraph(
             f"In this experiment {what}. The simulated county has {size}; every scenario was replicated "
             f"{data.replications} times from root seed {data.seed}. Outcomes follow the definitions in "
-            "docs/metrics.md: the relapse rate is the share of households that had exited poverty and fall below "
-            "the poverty line again at the annual assessment; the poverty headcount is the share of persons below "
-            "the line."
+            "docs/metrics.md: poverty person-years count persons below the poverty line, year by year, over the "
+            "whole county; the relapse rate is the annual hazard of the ex-poor cohort (households that had exited "
+            "poverty by the end of 2020): those above the line at the last annual assessment and below it at this "
+            "one, over those above it; the poverty headcount is the share of persons below the line."
         )
     ]
     if data.kind == "compare":
@@ -93,6 +96,7 @@ def overview(data: ResultsData) -> Section:
             ("timeseries.parquet", data.timeseries),
             ("by_group.parquet", data.by_group),
             ("income_distribution.parquet", data.income_distribution),
+            ("relapse_causes.parquet", data.relapse_causes),
         )
         if table is None
     ]

@@ -19,11 +19,18 @@ from pydantic import BaseModel
 from simulation.chart_data import ResultsData
 from simulation.report_blocks import Table
 from simulation.scenario import Scenario
+from simulation.stats import AVERTED, AVERTED_METRICS, COST_PER_METRICS
 
 MINUS = "−"
-# (metric, label, kind): kind decides the format (share, count, yuan, million, index)
+# (metric, label, kind): kind decides the format (share, count, yuan, million, index); the headline
+# outcomes of DESIGN section 2 lead, then the relapse and new-poor counts, then the others
 HEADLINE = (
-    ("relapse_rate", "Relapse rate (mean of annual rates)", "share"),
+    ("poverty_person_years", "Poverty person-years (whole run)", "count"),
+    ("poverty_person_years_averted", "Poverty person-years averted (whole run)", "count"),
+    ("cohort_poverty_rate", "Ex-poor cohort below the line (last year)", "share"),
+    ("relapse_rate", "Relapse rate, ex-poor cohort (mean per year)", "share"),
+    ("ever_relapsed_share", "Ex-poor cohort ever relapsed (last year)", "share"),
+    ("new_poor_rate", "New poor rate (mean per year)", "share"),
     ("relapse_count", "Relapses (households, whole run)", "count"),
     ("relapses_averted", "Relapses averted (households, whole run)", "count"),
     ("new_poor_count", "Newly poor (households, whole run)", "count"),
@@ -35,9 +42,10 @@ HEADLINE = (
     ("npl_ratio", "NPL ratio (last year)", "share"),
     ("large_scale_relapse", "Large-scale relapse alarm (share of runs)", "share"),
     ("fiscal_cost", "Fiscal cost (million yuan, whole run)", "million"),
+    ("fiscal_cost_per_poverty_year_averted", "Extra fiscal cost per poverty-year averted (yuan)", "yuan"),
     ("fiscal_cost_per_relapse_averted", "Extra fiscal cost per relapse averted (yuan)", "yuan"),
 )
-COMPARISON_ONLY = ("relapses_averted", "fiscal_cost_per_relapse_averted")
+COMPARISON_ONLY = (*AVERTED_METRICS, *COST_PER_METRICS)
 
 
 def level(kind: str, value: float) -> str:
@@ -116,24 +124,34 @@ def headline_tables(comparison: pd.DataFrame) -> list[Table]:
                     label,
                     "" if comparison_only else level(kind, row["baseline_mean"]),
                     "" if comparison_only else level(kind, row["policy_mean"]),
-                    difference(kind, row["difference"])
-                    if metric != COMPARISON_ONLY[1]
-                    else level(kind, row["difference"]),
+                    level(kind, row["difference"])
+                    if metric in COST_PER_METRICS
+                    else difference(kind, row["difference"]),
                     interval(kind, row["ci_low"], row["ci_high"]),
                     p_value(row["p_value"]),
                 ]
             )
-        note = rows["note"].get(COMPARISON_ONLY[1], "") if "note" in rows.columns else ""
         tables.append(
             Table(
                 ["Metric", baseline, str(policy), "Difference", "95% CI", "p"],
                 cells,
-                f"{policy} against {baseline}: {pairs} paired replicates"
-                + (f" (cost per relapse averted {note})" if isinstance(note, str) and note else ""),
+                f"{policy} against {baseline}: {pairs} paired replicates" + _cost_notes(rows),
                 [False, True, True, True, True, True],
             )
         )
     return tables
+
+
+def _cost_notes(rows: pd.DataFrame) -> str:
+    """The notes of the cost-per-averted rows (n/a, negative) for a table's caption, or ""."""
+    if "note" not in rows.columns:
+        return ""
+    notes = [
+        f"cost per {a.unit} averted {rows.loc[a.cost_per, 'note']}"
+        for a in AVERTED
+        if a.cost_per in rows.index and isinstance(rows.loc[a.cost_per, "note"], str) and rows.loc[a.cost_per, "note"]
+    ]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def flatten(values: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -127,7 +127,11 @@ class Poverty(Section):
         50, "households", "Least exited households in a region or group for its relapse rate to raise the alarm", ge=1
     )
     large_scale_relapse_threshold: float = field(
-        0.10, "share per year", "Relapse rate in any region or group that counts as large-scale relapse", gt=0, le=1
+        0.10,
+        "share per year",
+        "Relapse rate of the ex-poor cohort, in the county or any region, that counts as large-scale relapse",
+        gt=0,
+        le=1,
     )
 
 

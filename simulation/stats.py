@@ -16,8 +16,45 @@ import pandas as pd
 from scipy import stats
 
 CONFIDENCE = 0.95
+POVERTY_YEARS_AVERTED = "poverty_person_years_averted"
+COST_PER_POVERTY_YEAR_AVERTED = "fiscal_cost_per_poverty_year_averted"
 RELAPSES_AVERTED = "relapses_averted"
 COST_PER_RELAPSE_AVERTED = "fiscal_cost_per_relapse_averted"
+
+
+@dataclass(frozen=True)
+class Averted:
+    """An outcome a policy can avert, and the two comparison rows it adds: how much, and at what cost.
+
+    Attributes:
+        outcome: the summary column counted (a whole-run total).
+        averted: the row ``baseline - policy`` of ``outcome``, paired by replicate.
+        cost_per: the row extra fiscal cost / ``averted`` (ratio of means).
+        what: the outcome in words, plural, for the notes ("relapses").
+        unit: one unit of it, for "cost per ... averted" ("relapse").
+    """
+
+    outcome: str
+    averted: str
+    cost_per: str
+    what: str
+    unit: str
+
+
+# in the order the tables show them: persons' years in poverty first, then relapses
+AVERTED = (
+    Averted(
+        "poverty_person_years",
+        POVERTY_YEARS_AVERTED,
+        COST_PER_POVERTY_YEAR_AVERTED,
+        "poverty person-years",
+        "poverty-year",
+    ),
+    Averted("relapse_count", RELAPSES_AVERTED, COST_PER_RELAPSE_AVERTED, "relapses", "relapse"),
+)
+AVERTED_BY_COST = {a.cost_per: a for a in AVERTED}
+AVERTED_METRICS = tuple(a.averted for a in AVERTED)
+COST_PER_METRICS = tuple(a.cost_per for a in AVERTED)
 
 
 @dataclass(frozen=True)
@@ -72,11 +109,12 @@ def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float
     return Interval(diff, diff - half, diff + half, p_value)
 
 
-def cost_per_relapse_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
-    """Extra fiscal cost over relapses averted (ratio of means, delta-method t interval).
+def cost_per_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
+    """Extra fiscal cost over the outcome averted (ratio of means, delta-method t interval).
 
-    Undefined (NaN) when the mean number of relapses averted is not positive: a policy
-    that averts no relapse has no cost per relapse averted.
+    The same method for relapses and for poverty person-years averted. Undefined (NaN) when
+    the mean amount averted is not positive: a policy that averts nothing has no cost per
+    unit averted.
     """
     x, y = np.asarray(extra_cost, np.float64), np.asarray(averted, np.float64)
     n = x.size
@@ -138,8 +176,10 @@ def compare_policies(summary: pd.DataFrame, baseline: str, metrics: tuple[str, .
     Args:
         summary: one row per (``scenario``, ``replicate``) with the metric columns.
         baseline: the baseline's scenario name.
-        metrics: the metrics to compare (``relapse_count`` and ``fiscal_cost`` are needed for
-            ``relapses_averted`` and ``fiscal_cost_per_relapse_averted``).
+        metrics: the metrics to compare. Each outcome of :data:`AVERTED` present in the
+            summary with ``fiscal_cost`` adds two rows after them: ``poverty_person_years``
+            gives ``poverty_person_years_averted`` and ``fiscal_cost_per_poverty_year_averted``,
+            ``relapse_count`` gives ``relapses_averted`` and ``fiscal_cost_per_relapse_averted``.
 
     Returns:
         The rows of ``comparison.csv``; replicates missing on either side (failed runs) are
@@ -156,37 +196,40 @@ def compare_policies(summary: pd.DataFrame, baseline: str, metrics: tuple[str, .
         base, pol = base_runs.loc[pairs], pol_runs.loc[pairs]
         for metric in metrics:
             rows.append(_row(policy, baseline, metric, pol[metric].to_numpy(), base[metric].to_numpy()))
-        if {"relapse_count", "fiscal_cost"} <= set(table.columns):
-            base_relapses, pol_relapses = base["relapse_count"].to_numpy(), pol["relapse_count"].to_numpy()
-            # relapses averted = baseline relapses - policy relapses, paired by replicate
-            swapped = _row(policy, baseline, RELAPSES_AVERTED, base_relapses, pol_relapses)
-            rows.append(replace(swapped, baseline_mean=swapped.policy_mean, policy_mean=swapped.baseline_mean))
-            extra = pol["fiscal_cost"].to_numpy() - base["fiscal_cost"].to_numpy()
-            averted = base_relapses - pol_relapses
-            ratio = cost_per_relapse_averted(extra, averted)
-            note = (
-                "n/a: the policy averts no relapses on average (relapses averted <= 0)"
-                if not np.isfinite(ratio.estimate)
-                else "negative: the policy saves fiscal cost while averting relapses"
-                if ratio.estimate < 0
-                else ""
-            )
-            rows.append(
-                ComparisonRow(
-                    policy,
-                    baseline,
-                    COST_PER_RELAPSE_AVERTED,
-                    int(pairs.size),
-                    float("nan"),
-                    float("nan"),
-                    ratio.estimate,
-                    ratio.low,
-                    ratio.high,
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    note,
-                )
-            )
+        for outcome in AVERTED:
+            if {outcome.outcome, "fiscal_cost"} <= set(table.columns):
+                rows += averted_rows(policy, baseline, base, pol, outcome)
     return pd.DataFrame([asdict(r) for r in rows], columns=list(ComparisonRow.__dataclass_fields__))
+
+
+def averted_rows(
+    policy: str, baseline: str, base: pd.DataFrame, pol: pd.DataFrame, outcome: Averted
+) -> list[ComparisonRow]:
+    """The two rows of ``outcome``: amount averted (baseline - policy) and extra fiscal cost per unit averted.
+
+    Args:
+        policy: the policy's scenario name.
+        baseline: the baseline's scenario name.
+        base: the baseline's summary rows, one per replicate, in the same order as ``pol``.
+        pol: the policy's summary rows, paired with ``base`` by replicate.
+        outcome: which outcome is averted.
+    """
+    base_counts, pol_counts = base[outcome.outcome].to_numpy(), pol[outcome.outcome].to_numpy()
+    # averted = baseline - policy, paired by replicate
+    swapped = _row(policy, baseline, outcome.averted, base_counts, pol_counts)
+    averted_row = replace(swapped, baseline_mean=swapped.policy_mean, policy_mean=swapped.baseline_mean)
+    extra = pol["fiscal_cost"].to_numpy() - base["fiscal_cost"].to_numpy()
+    ratio = cost_per_averted(extra, base_counts - pol_counts)
+    note = (
+        f"n/a: the policy averts no {outcome.what} on average ({outcome.what} averted <= 0)"
+        if not np.isfinite(ratio.estimate)
+        else f"negative: the policy saves fiscal cost while averting {outcome.what}"
+        if ratio.estimate < 0
+        else ""
+    )
+    nan = float("nan")
+    cost_row = ComparisonRow(
+        policy, baseline, outcome.cost_per, int(base_counts.size), nan, nan,
+        ratio.estimate, ratio.low, ratio.high, nan, nan, nan, nan, note,
+    )  # fmt: skip
+    return [averted_row, cost_row]

@@ -1,8 +1,10 @@
 """Results folders for chart and report tests: one real comparison run, and fabricated designs.
 
 The comparison is run once per test session (600 households, 2 years, 3 replicates); tables
-a run may not produce yet (``by_group.parquet``, ``income_distribution.parquet``) are
-fabricated on the schema of DESIGN.md section 5 when absent.
+and columns a run may not produce yet (``by_group.parquet``, ``income_distribution.parquet``,
+``relapse_causes.parquet``, the cohort outcomes and ``calendar_year``) are fabricated on the
+schema of DESIGN.md sections 2 and 5 when absent. :func:`outcomes_folder` is fabricated
+whole, for tests that need to know every number in it.
 """
 
 from __future__ import annotations
@@ -37,8 +39,52 @@ def comparison_folder(base: Path) -> Path:
         fabricate_by_group(timeseries).to_parquet(out / "by_group.parquet", index=False)
     if not (out / "income_distribution.parquet").exists():
         fabricate_income_distribution(timeseries).to_parquet(out / "income_distribution.parquet", index=False)
+    if not (out / "relapse_causes.parquet").exists():
+        fabricate_relapse_causes(timeseries).to_parquet(out / "relapse_causes.parquet", index=False)
+    fabricate_cohort_outcomes(out)
     _made["compare"] = out
     return out
+
+
+COHORT_OUTCOMES = ("poverty_person_years", "cohort_poverty_rate", "ever_relapsed_share", "new_poor_rate")
+CAUSES = ("illness", "disaster", "job_loss", "price_fall", "enterprise_loss", "debt_distress", "other")
+
+
+def fabricate_cohort_outcomes(out: Path) -> None:
+    """Add ``calendar_year`` and the cohort outcomes where the run lacks them, and compare again."""
+    from simulation.cli_experiments import compared_metrics
+    from simulation.stats import compare_policies
+
+    timeseries = pd.read_parquet(out / "timeseries.parquet")
+    summary = pd.read_parquet(out / "summary.parquet")
+    if "calendar_year" not in timeseries.columns:
+        timeseries["calendar_year"] = 2021 + (timeseries["month"] - 1) // 12
+        timeseries.to_parquet(out / "timeseries.parquet", index=False)
+    if set(COHORT_OUTCOMES) <= set(summary.columns):
+        return
+    years = float(timeseries["month"].max()) / 12
+    summary["poverty_person_years"] = summary["poverty_headcount"] * 600 * 3.5 * years + summary["relapse_count"]
+    summary["cohort_poverty_rate"] = summary["poverty_headcount"] * 1.6
+    summary["ever_relapsed_share"] = summary["relapse_count"] / 200
+    summary["new_poor_rate"] = summary["new_poor_count"] / (600 * years)
+    summary.to_parquet(out / "summary.parquet", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    comparison = compare_policies(summary, str(summary["scenario"].iloc[0]), compared_metrics(summary))
+    comparison.to_csv(out / "comparison.csv", index=False)
+
+
+def fabricate_relapse_causes(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """``relapse_causes.parquet`` rows: per run and calendar year, counts by cohort, event and cause."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for (scenario, replicate), runs in timeseries.groupby(["scenario", "replicate"], sort=False):
+        for year in sorted(set(2021 + (runs["month"] - 1) // 12)):
+            for cohort, event in (("ex_poor", "relapse"), ("monitored", "new_poor"), ("general", "new_poor")):
+                for cause in CAUSES:
+                    count = int(rng.integers(0, 4))
+                    if count:  # a cause with no household has no row
+                        rows.append((scenario, replicate, int(year), cohort, event, cause, count))
+    return pd.DataFrame(rows, columns=["scenario", "replicate", "year", "cohort", "event", "cause", "count"])
 
 
 def fabricate_by_group(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +133,7 @@ def fabricate_income_distribution(timeseries: pd.DataFrame) -> pd.DataFrame:
 def older_copy(source: Path, target: Path) -> Path:
     """A copy of a folder as an older agrifin would have left it: fewer tables, fewer columns."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("runs", "figures", "report.*"))
-    for name in ("by_group.parquet", "income_distribution.parquet", "comparison.csv"):
+    for name in ("by_group.parquet", "income_distribution.parquet", "relapse_causes.parquet", "comparison.csv"):
         (target / name).unlink(missing_ok=True)
     summary = pd.read_parquet(target / "summary.parquet")
     dropped = [c for c in summary.columns if c.startswith(("credit_losses", "fiscal_", "insurance_"))]
@@ -165,3 +211,85 @@ def run_agrifin(*args: str) -> tuple[int, str]:
             except SystemExit as done:
                 return int(done.code or 0), stderr.getvalue()
     return 0, stderr.getvalue()
+
+
+OUTCOME_SCENARIOS = ("baseline", "support_kept")
+OUTCOME_REPLICATES = 4
+
+
+def outcomes_folder(base: Path) -> Path:
+    """A fabricated comparison of two scenarios over 2021-2022, four replicates, every number known.
+
+    ``support_kept`` has 10 fewer poverty person-years than ``baseline`` on average at an extra
+    fiscal cost of 1,000 yuan (100 yuan per poverty person-year averted), and 2 fewer relapses.
+    ``relapse_causes.parquet`` has rows in replicates 0 and 1 only (2 and 3 saw no event) and a
+    relapse counted outside the ex-poor cohort, which the chart leaves out.
+    """
+    out = base / "outcomes"
+    out.mkdir(parents=True)
+    months = np.arange(1, 25)
+    series, rows = [], []
+    for k, scenario in enumerate(OUTCOME_SCENARIOS):
+        for replicate in range(OUTCOME_REPLICATES):
+            series.append(
+                pd.DataFrame(
+                    {
+                        "scenario": scenario,
+                        "replicate": replicate,
+                        "month": months,
+                        "calendar_year": 2021 + (months - 1) // 12,
+                        "relapse_rate": np.where(months % 12 == 0, 0.03 - 0.01 * k + 0.001 * replicate, 0.0),
+                        "poverty_headcount": 0.02 - 0.005 * k + 0.0001 * months,
+                        "mean_income_pc": 9000.0 + 20 * months + 100 * k,
+                    }
+                )
+            )
+            person_years = 100.0 + 10 * replicate - k * (10.0, 12.0, 8.0, 10.0)[replicate]
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "replicate": replicate,
+                    "calendar_year": 2022,
+                    "poverty_person_years": person_years,
+                    "cohort_poverty_rate": 0.05 - 0.01 * k + 0.002 * replicate,
+                    "relapse_rate": 0.03 - 0.01 * k + 0.001 * replicate,
+                    "ever_relapsed_share": 0.06 - 0.02 * k + 0.001 * replicate,
+                    "new_poor_rate": 0.01 - 0.002 * k + 0.0005 * replicate,
+                    "relapse_count": 20.0 + 2 * replicate - 2 * k,
+                    "new_poor_count": 8.0 + replicate - k,
+                    "poverty_headcount": 0.02 - 0.005 * k + 0.001 * replicate,
+                    "fiscal_cost": 1e6 + 1e4 * replicate + k * (1000.0, 1100.0, 900.0, 1000.0)[replicate],
+                }
+            )
+    pd.concat(series, ignore_index=True).to_parquet(out / "timeseries.parquet", index=False)
+    pd.DataFrame(rows).to_parquet(out / "summary.parquet", index=False)
+    causes = [
+        ("baseline", 0, 2021, "ex_poor", "relapse", "illness", 4),
+        ("baseline", 0, 2021, "ex_poor", "relapse", "disaster", 2),
+        ("baseline", 0, 2022, "ex_poor", "relapse", "illness", 2),
+        ("baseline", 0, 2022, "general", "new_poor", "job_loss", 6),
+        ("baseline", 1, 2021, "ex_poor", "relapse", "illness", 2),
+        ("baseline", 1, 2021, "monitored", "relapse", "other", 100),  # not the ex-poor cohort: left out
+        ("support_kept", 0, 2022, "monitored", "new_poor", "price_fall", 4),
+    ]
+    columns = ["scenario", "replicate", "year", "cohort", "event", "cause", "count"]
+    pd.DataFrame(causes, columns=columns).to_parquet(out / "relapse_causes.parquet", index=False)
+    manifest = {
+        "agrifin": "0.1.0",
+        "root_seed": 7,
+        "command": ["agrifin", "compare", "baseline.yaml", "support_kept.yaml"],
+        "experiment": {"kind": "compare", "replications": OUTCOME_REPLICATES},
+        "scenarios": [
+            {"name": name, "content_hash": "0123456789abcdef", "resolved": {
+                "name": name, "description": f"scenario {name}", "population": {"households": 600},
+                "horizon": {"years": 2}}}
+            for name in OUTCOME_SCENARIOS
+        ],
+        "runs": [
+            {"scenario": s, "replicate": r, "spawn_key": [r], "status": "ok"}
+            for s in OUTCOME_SCENARIOS for r in range(OUTCOME_REPLICATES)
+        ],
+        "run_counts": {"ok": 2 * OUTCOME_REPLICATES, "failed": 0},
+    }  # fmt: skip
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out

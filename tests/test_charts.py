@@ -61,9 +61,9 @@ def test_each_chart_has_a_title_axis_labels_with_units_and_a_caption(data: Resul
         visible = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
         xlabels = [ax.get_xlabel() for ax in visible if ax.get_xlabel()]
         assert xlabels, f"{name} has no x-axis label"
-        assert any("(" in label or "yuan" in label or "points" in label or "Year" in label for label in xlabels)
-        captions = [t.get_text() for t in fig.texts if "replications" in t.get_text()]
-        assert captions and "seed 5" in captions[0] and "baseline" in captions[0]
+        assert any("(" in label or "yuan" in label or "points" in label or "year" in label.lower() for label in xlabels)
+        captions = [t.get_text() for t in fig.texts if t.get_text().startswith("Scenarios:")]
+        assert captions and "3 replications" in captions[0] and "seed 5" in captions[0] and "baseline" in captions[0]
         plt.close(fig)
 
 

@@ -13,7 +13,7 @@ from scipy import stats
 from simulation.cli import cli
 from simulation.stats import (
     compare_policies,
-    cost_per_relapse_averted,
+    cost_per_averted,
     paired_difference,
     welch_difference,
 )
@@ -51,11 +51,13 @@ def run_compare(paths: list[Path], out: Path, replications: int, workers: int = 
 def test_compare_of_a_scenario_against_itself_gives_differences_of_exactly_zero(county: Path, tmp_path: Path):
     same = write_policy(tmp_path, "same_again")  # identical parameters, another name
     comparison = run_compare([county, same], tmp_path / "out", replications=3)
-    simple = comparison[comparison["metric"] != "fiscal_cost_per_relapse_averted"]
+    ratios = comparison["metric"].str.startswith("fiscal_cost_per_")
+    simple = comparison[~ratios]
     assert (simple["difference"] == 0.0).all()
     assert (simple["ci_low"] == 0.0).all() and (simple["ci_high"] == 0.0).all()
-    ratio = comparison[comparison["metric"] == "fiscal_cost_per_relapse_averted"].iloc[0]
-    assert np.isnan(ratio["difference"]) and "n/a" in ratio["note"]
+    assert "fiscal_cost_per_relapse_averted" in set(comparison.loc[ratios, "metric"])
+    for _, ratio in comparison[ratios].iterrows():
+        assert np.isnan(ratio["difference"]) and "n/a" in ratio["note"]
 
 
 def test_paired_interval_for_poverty_person_years_is_narrower_than_unpaired(county: Path, tmp_path: Path):
@@ -102,8 +104,8 @@ def test_welch_difference_matches_scipy_and_is_wider_when_runs_share_luck():
 
 
 def test_cost_per_relapse_averted_is_undefined_when_no_relapse_is_averted():
-    assert np.isnan(cost_per_relapse_averted(np.array([5.0, 6.0]), np.array([0.0, -1.0])).estimate)
-    found = cost_per_relapse_averted(np.array([100.0, 120.0, 80.0]), np.array([2.0, 2.0, 2.0]))
+    assert np.isnan(cost_per_averted(np.array([5.0, 6.0]), np.array([0.0, -1.0])).estimate)
+    found = cost_per_averted(np.array([100.0, 120.0, 80.0]), np.array([2.0, 2.0, 2.0]))
     assert found.estimate == pytest.approx(50.0)
 
 

@@ -74,7 +74,7 @@ def test_run_profile_prints_every_phase_after_the_summary(tiny: Path, tmp_path: 
 
     assert result.exit_code == 0, result.output
     text = result.output
-    assert text.index("Relapse hazard") < text.index("Results:") < text.index("Profile of tiny: 2 runs in this process")
+    assert text.index("Relapse rate") < text.index("Results:") < text.index("Profile of tiny: 2 runs in this process")
     table = text[text.index("Profile of tiny") :]
     for name in phase_names():
         assert f"\n{name} " in table
