@@ -48,10 +48,13 @@ def dashboard(scenario: Path | None, port: int | None, households: int | None, s
     from werkzeug.serving import make_server
 
     from simulation.dashboard import CountyDashboard
+    from simulation.dashboard_guard import guard_local_requests
 
     board = CountyDashboard(source, households=households, seed=seed, save_dir=save_dir)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server(HOST, listener.getsockname()[1], board.app.server, threaded=True, fd=listener.fileno())
+    port = listener.getsockname()[1]
+    guard_local_requests(board.app.server, port)  # no other site's page may drive it (DNS rebinding)
+    server = make_server(HOST, port, board.app.server, threaded=True, fd=listener.fileno())
     listener.close()  # the server holds its own copy of the socket
     click.echo(f"agrifin dashboard: {board.start.name} ({source}) at http://{HOST}:{server.port}/")
     click.echo("Press Ctrl+C to stop.")

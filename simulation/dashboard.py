@@ -281,10 +281,13 @@ class CountyDashboard:
     def save(
         self, clicks: int | None, name: str | None, folder: str | None, seed: int | None, levers: dict[str, Any]
     ) -> str:
-        """Save the page's levers as ``<folder>/<name>.yaml``, a diff over the starting scenario."""
+        """Save the page's levers as ``<folder>/<name>.yaml``, a diff over the starting scenario (inside --save-dir)."""
+        target = Path(folder or self.save_dir)
+        if not target.resolve().is_relative_to(self.save_dir.resolve()):
+            return f"Not saved: the folder {target} is outside {self.save_dir} (--save-dir); choose a folder inside it"
         try:
             values, seed = self.checked_levers(levers, seed)
-            saved = save_lever_set(self.source, self.start, values, (name or "").strip(), Path(folder or "."), seed)
+            saved = save_lever_set(self.source, self.start, values, (name or "").strip(), target, seed)
         except (ValueError, OSError) as err:
             return f"Not saved: {err}"
         return f"Saved {saved.path} ({describe_changes(saved.changes)}). Run it with: agrifin run {saved.path}"

@@ -216,10 +216,12 @@ class LocalPool:
 class DaskCluster:
     """A Dask distributed cluster reached through its scheduler (``tcp://host:8786``)."""
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    def __init__(self, address: str, timeout: float = 15.0) -> None:
         from distributed import Client
 
-        self.address = address
+        from simulation.scheduler_check import check_scheduler
+
+        self.address = check_scheduler(address)  # within seconds: a bad or non-Dask address raises SchedulerError
         self.client = Client(address, timeout=timeout, set_as_default=False)
         self.description = f"Dask distributed scheduler {address}"
 
