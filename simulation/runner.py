@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from simulation.metrics import summarise
@@ -94,6 +95,27 @@ def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     return table
 
 
+class NonFiniteRecordError(RuntimeError):
+    """A run's records hold NaN or infinity: the run fails, naming the metric."""
+
+
+def check_finite(table: pd.DataFrame, what: str) -> None:
+    """Refuse a table of records with a NaN or infinite number, naming its metric and month.
+
+    Raises:
+        NonFiniteRecordError: the first non-finite value found.
+    """
+    numbers = table.select_dtypes("number")
+    finite = np.isfinite(numbers.to_numpy(dtype=np.float64))
+    if finite.all():
+        return
+    row, column = np.argwhere(~finite)[0]
+    month = f" in month {table['month'].iloc[row]}" if "month" in table.columns else ""
+    raise NonFiniteRecordError(
+        f"{what}: metric {numbers.columns[column]} is {numbers.iat[row, column]}{month} (not finite)"
+    )
+
+
 def simulate(spec: RunSpec) -> RunOutput:
     """Run one replicate to the end of the horizon; never raises for a model error."""
     started = time.time()
@@ -101,6 +123,7 @@ def simulate(spec: RunSpec) -> RunOutput:
     try:
         model = ValueChainModel(spec.scenario, seed=spec.seed, replicate=spec.replicate)
         series = model.run_to_end()
+        check_finite(series, "monthly records")
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
         series.insert(0, "replicate", spec.replicate)
@@ -111,6 +134,8 @@ def simulate(spec: RunSpec) -> RunOutput:
             name: keyed(table, spec)
             for name, table in (("by_group", model.by_group()), ("income_distribution", model.income_distribution()))
         }
+        for name, table in tables.items():
+            check_finite(table, name)
         seconds = time.time() - started
         return RunOutput(
             spec.scenario.name,

@@ -7,6 +7,7 @@ or ``.inf``), and a boolean is never read as a number (``households: true`` is n
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -18,6 +19,14 @@ REGIONS = ("plain", "hill", "mountain")
 GROUPS = ("ex_poor", "fringe", "general")
 CROPS = ("grain", "cash_crop", "livestock")
 SHARE_TOLERANCE = 1e-6
+# ceilings by unit, for numbers no county reaches (they also keep sums of millions of households finite)
+UNIT_CEILINGS = (
+    ("yuan", 1e12),
+    ("months", 1_200.0),
+    ("households", 1e9),
+    ("x poverty line", 100.0),
+    ("log-sd", 10.0),
+)
 # a scenario's name names files and folders: letters (Chinese too), digits, '_', '-', '.'; no '.' or '-' first
 SCENARIO_NAME = re.compile(r"\w[\w.-]*")
 SCENARIO_NAME_LENGTH = 80
@@ -38,6 +47,14 @@ def _numeric(annotation: Any) -> bool:
     return False
 
 
+def _number(value: Any) -> float:
+    """A value as the float pydantic would read (``"1e308"`` included); NaN when it is no number."""
+    try:
+        return float(value) if isinstance(value, int | float | str) else math.nan
+    except ValueError:
+        return math.nan
+
+
 class Section(BaseModel):
     """A block of parameters: unknown keys are errors, floats finite, values checked on assignment."""
 
@@ -45,13 +62,20 @@ class Section(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_booleans_as_numbers(cls, data: Any) -> Any:
-        """``true``/``false`` given for a number is an error, not 1 or 0."""
-        if isinstance(data, dict):
-            for key, value in data.items():
-                info = cls.model_fields.get(key) if isinstance(key, str) else None
-                if isinstance(value, bool) and info is not None and _numeric(info.annotation):
-                    raise ValueError(f"{key}: expected a number, got a boolean ({str(value).lower()})")
+    def _plain_numbers(cls, data: Any) -> Any:
+        """``true``/``false`` given for a number is an error, not 1 or 0; numbers stay below their unit's ceiling."""
+        if not isinstance(data, dict):
+            return data
+        for key, value in data.items():
+            info = cls.model_fields.get(key) if isinstance(key, str) else None
+            if info is None or not _numeric(info.annotation):
+                continue
+            if isinstance(value, bool):
+                raise ValueError(f"{key}: expected a number, got a boolean ({str(value).lower()})")
+            unit = (info.json_schema_extra or {}).get("unit", "") if isinstance(info.json_schema_extra, dict) else ""
+            ceiling = next((limit for prefix, limit in UNIT_CEILINGS if unit.startswith(prefix)), None)
+            if ceiling is not None and _number(value) > ceiling:
+                raise ValueError(f"{key}: {_number(value):g} {unit} is above {ceiling:g}, the most agrifin accepts")
         return data
 
 
