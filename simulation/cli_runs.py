@@ -225,6 +225,17 @@ def writing_results(path: Path) -> Iterator[None]:
         raise SystemExit(1) from None
 
 
+def check_address(opts: RunOptions) -> None:
+    """A ``--scheduler`` address that is not a Dask scheduler: exit 2 within seconds, before any folder exists."""
+    from simulation.scheduler_check import SchedulerError, check_scheduler
+
+    if opts.scheduler and not opts.profile:
+        try:
+            check_scheduler(opts.scheduler)
+        except SchedulerError as err:
+            raise BadInput(f"--scheduler {opts.scheduler}: {err}") from None
+
+
 def connect(opts: RunOptions) -> Executor:
     """The executor: the Dask cluster if one is named, else the local pool (bad address: exit 2).
 
@@ -266,6 +277,7 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     from simulation.results import ResultsFolder, plan_fingerprint
 
     check_profile(opts)
+    check_address(opts)
     claim = claim_folder(opts, plan.label)  # before any work: a second process gets exit 2 here
     context = click.get_current_context(silent=True)
     if context is not None:

@@ -26,11 +26,12 @@ MAX_SUFFIX = 1000
 
 @dataclass
 class FolderClaim:
-    """A results folder this process holds: ``created`` when this process made it."""
+    """A results folder this process holds: ``made`` lists the folders this claim created, innermost first."""
 
     path: Path
-    created: bool
+    made: list[Path]
     lock_fd: int
+    lock_made: bool = True  # the lock file did not exist before this claim
 
     def release(self) -> None:
         """Let other processes have the folder (when the command ends; process exit does it too)."""
@@ -40,20 +41,20 @@ class FolderClaim:
     def abandon(self) -> None:
         """Give the folder up before any work: remove what the claim made (the lock, the folder)."""
         with contextlib.suppress(OSError):
-            if self.created:
+            if self.lock_made:
                 (self.path / LOCK_NAME).unlink(missing_ok=True)
-                self.path.rmdir()
+            for folder in self.made:
+                folder.rmdir()
         self.release()
 
 
-def _lock(path: Path, created: bool) -> FolderClaim:
+def _lock(path: Path, made: list[Path]) -> FolderClaim:
     """Take the folder's lock, or exit 2 naming the folder another process holds."""
+    lock_made = not (path / LOCK_NAME).exists()
     try:
         fd = os.open(path / LOCK_NAME, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o666)
     except OSError as err:
-        if created:
-            with contextlib.suppress(OSError):
-                path.rmdir()
+        _remove(made)
         raise BadInput(f"{path}: cannot write in the results folder ({err.strerror})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -62,34 +63,52 @@ def _lock(path: Path, created: bool) -> FolderClaim:
         raise BadInput(
             f"{path}: another agrifin process is writing to this results folder; choose another -o"
         ) from None
-    return FolderClaim(path, created, fd)
+    return FolderClaim(path, made, fd, lock_made)
+
+
+def _remove(made: list[Path]) -> None:
+    with contextlib.suppress(OSError):
+        for folder in made:
+            folder.rmdir()
 
 
 def _others(path: Path) -> list[str]:
     return sorted(name for name in os.listdir(path) if name != LOCK_NAME)
 
 
-def _make(path: Path, option: str) -> bool:
-    """Create ``path`` (and its parents); False when it is an existing folder."""
+def _missing(path: Path) -> list[Path]:
+    """``path`` and its ancestors that do not exist yet, innermost first."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists() or folder.is_symlink():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _make(path: Path, option: str) -> list[Path]:
+    """Create ``path`` (and its parents); the folders made, innermost first (none: it existed)."""
     if path.exists() and not path.is_dir():
         raise BadInput(f"{option} {path}: exists and is not a folder")
+    missing = _missing(path)
     try:
         path.mkdir(parents=True)
-        return True
+        return missing
     except FileExistsError:
         if not path.is_dir():
             raise BadInput(f"{option} {path}: exists and is not a folder") from None
-        return False
+        return []
     except OSError as err:
+        _remove(missing)
         raise BadInput(f"{option} {path}: cannot create the results folder ({err.strerror})") from None
 
 
 def claim_new(path: Path) -> FolderClaim:
     """Claim ``-o DIR`` for a new experiment: it must not exist, or be an empty folder."""
-    created = _make(path, "-o")
-    if not created and _others(path):
+    made = _make(path, "-o")
+    if not made and _others(path):
         raise BadInput(f"{path}: results folder exists and is not empty; choose another -o, or add --resume")
-    claim = _lock(path, created)
+    claim = _lock(path, made)
     if _others(path):  # another process filled it between the look and the lock
         claim.abandon()
         raise BadInput(f"{path}: results folder exists and is not empty; choose another -o, or add --resume")
@@ -118,16 +137,18 @@ def claim_resume(path: Path) -> FolderClaim:
     problem = agrifin_manifest_problem(path)
     if problem:
         raise BadInput(f"{path}: {problem}; --resume continues only a folder agrifin made")
-    return _lock(path, created=False)
+    return _lock(path, [])
 
 
 def claim_default(label: str, base: Path = DEFAULT_BASE) -> FolderClaim:
     """Make and claim ``results/<label>-<UTC time>``, adding ``-2``, ``-3``… while the name is taken."""
     from simulation.results import utc_stamp
 
+    made = _missing(base)
     try:
         base.mkdir(parents=True, exist_ok=True)
     except OSError as err:
+        _remove(made)
         raise BadInput(f"{base}: cannot create the results folder ({err.strerror}); name one with -o") from None
     stamp = utc_stamp()
     for suffix in range(1, MAX_SUFFIX + 1):
@@ -137,6 +158,7 @@ def claim_default(label: str, base: Path = DEFAULT_BASE) -> FolderClaim:
         except FileExistsError:
             continue
         except OSError as err:
+            _remove(made)
             raise BadInput(f"{path}: cannot create the results folder ({err.strerror}); name one with -o") from None
-        return _lock(path, created=True)
+        return _lock(path, [path, *made])
     raise BadInput(f"{base}: {MAX_SUFFIX} results folders named {label}-{stamp}; name one with -o")

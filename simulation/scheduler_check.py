@@ -38,7 +38,7 @@ def parse_address(address: str) -> tuple[str, str, int]:
         raise SchedulerError("an empty address; expected tcp://host:8786")
     parts = urlsplit(text if "://" in text else f"tcp://{text}")
     try:
-        port = parts.port or DEFAULT_PORT
+        port = DEFAULT_PORT if parts.port is None else parts.port
     except ValueError:
         raise SchedulerError("the port is not a number from 1 to 65535; expected tcp://host:8786") from None
     if parts.scheme not in SCHEMES:

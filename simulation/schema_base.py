@@ -74,8 +74,9 @@ class Section(BaseModel):
                 raise ValueError(f"{key}: expected a number, got a boolean ({str(value).lower()})")
             unit = (info.json_schema_extra or {}).get("unit", "") if isinstance(info.json_schema_extra, dict) else ""
             ceiling = next((limit for prefix, limit in UNIT_CEILINGS if unit.startswith(prefix)), None)
-            if ceiling is not None and _number(value) > ceiling:
-                raise ValueError(f"{key}: {_number(value):g} {unit} is above {ceiling:g}, the most agrifin accepts")
+            number = _number(value)
+            if ceiling is not None and math.isfinite(number) and number > ceiling:  # NaN, inf: pydantic says "finite"
+                raise ValueError(f"{key}: {number:g} {unit} is above {ceiling:g}, the most agrifin accepts")
         return data
 
 

@@ -284,3 +284,20 @@ def test_unknown_scenario_or_busy_port_exit_2_with_one_line(server):
         messages.append(stderr)
     assert messages[0].startswith("agrifin: no_such_scenario.yaml: file not found")
     assert messages[1].startswith(f"agrifin: --port {port}: the port is in use")
+
+
+def test_served_page_refuses_a_foreign_host_or_origin_as_a_rebinding_page_would_send(server):
+    import http.client
+
+    port = urlparse(server).port
+
+    def status(headers: dict[str, str]) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", "/_dash-update-component", body="{}", headers=headers)
+        code = connection.getresponse().status
+        connection.close()
+        return code
+
+    assert status({"Host": f"rebind.attacker.example:{port}", "Content-Type": "application/json"}) == 403
+    assert status({"Host": f"127.0.0.1:{port}", "Origin": "http://attacker.example"}) == 403
+    assert status({"Host": f"localhost:{port}", "Content-Type": "application/json"}) != 403
