@@ -6,9 +6,9 @@ two equal keys, and never let a few bytes of aliases expand into gigabytes: the 
 aliases, the nesting depth and the size of the document with every alias expanded are
 limited, and checked on the parsed node graph before any value is built.
 
-Text is UTF-8 (with or without a byte-order mark) by default; a file that is not UTF-8
-but reads as Chinese text in GB18030 (a superset of GBK and GB2312) is read as such;
-any other encoding is named with ``--encoding``.
+Text is UTF-8 (with or without a byte-order mark); a file that is not UTF-8 is read in the
+encoding named with ``--encoding``, or, without it, as GB18030 (a superset of GBK and
+GB2312) when it reads as Chinese text; anything else is an error asking for ``--encoding``.
 """
 
 from __future__ import annotations
@@ -52,22 +52,23 @@ def check_encoding(name: str) -> str:
 
 
 def decode(raw: bytes, encoding: str | None = None) -> str:
-    """The text of a scenario file: UTF-8 (BOM or not), else Chinese GB18030, or the ``encoding`` given.
+    """The text of a scenario file: UTF-8 (BOM or not), else the ``encoding`` given, else Chinese GB18030.
 
     Raises:
         ScenarioFileError: a binary file, or bytes that are not text in the expected encoding.
     """
     if b"\x00" in raw[:8192]:
         raise ScenarioFileError("", "a binary file, not a YAML scenario (it holds NUL bytes)")
+    try:  # UTF-8 first, even with --encoding: a chain may extend the (UTF-8) shipped files
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        utf8_error = err.start
     if encoding is not None:
         try:
             return raw.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError as err:
-            raise ScenarioFileError("", f"not valid {encoding} text (byte {err.start}); check --encoding") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        utf8_error = err.start
+            problem = f"neither UTF-8 nor {encoding} text (byte {err.start}); check --encoding"
+            raise ScenarioFileError("", problem) from None
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:

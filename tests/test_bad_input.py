@@ -221,6 +221,10 @@ def test_chinese_files_in_gbk_utf8_with_bom_or_a_named_encoding_load(tmp_path, m
     assert out.splitlines() == ["ok: gbk.yaml (低保_提高)", "ok: bom.yaml (低保_提高)"]
     code, out, err = agrifin("validate", "latin.yaml", "--encoding", "latin-1", capsys=capsys, monkeypatch=monkeypatch)
     assert code == 0 and out.strip() == "ok: latin.yaml (cafe)", err
+    # --encoding names the files that are not UTF-8: a Latin-1 policy may extend the UTF-8 baseline
+    (tmp_path / "policy.yaml").write_bytes(f"extends: {BASELINE}\nname: p\ndescription: caf\xe9\n".encode("latin-1"))
+    code, out, err = agrifin("describe", "policy.yaml", "--encoding", "latin-1", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 0 and "description: café" in out and "poverty:" in out, err
 
 
 def test_a_merge_key_may_override_but_a_repeated_key_may_not(tmp_path):
