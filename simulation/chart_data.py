@@ -71,6 +71,8 @@ class ResultsData:
             raise ResultsFolderError(f"{path}: not an agrifin results folder (no manifest.json)") from None
         except (OSError, ValueError) as err:
             raise ResultsFolderError(f"{path}/manifest.json: unreadable ({err})") from None
+        if not isinstance(manifest, dict):
+            raise ResultsFolderError(f"{path}/manifest.json: not an agrifin manifest (expected a JSON object)")
         data = cls(path, manifest)
         for name in PARQUET_TABLES:
             setattr(data, name, data._read(f"{name}.parquet"))

@@ -20,11 +20,13 @@ from simulation.cli_runs import (
     Plan,
     RunOptions,
     conduct,
+    encoding_option,
     finish_standard,
     overrides_from,
     report_failures,
     resolve,
     run_options,
+    writing_results,
 )
 from simulation.runner import plan_runs
 from simulation.scenario import Scenario, ScenarioError, load_scenario
@@ -45,7 +47,8 @@ def run(scenario: Path, **options: Any) -> None:
     scenarios = resolve((scenario,), opts)
     plan = Plan("run", scenarios[0].name, scenarios, plan_runs(scenarios, opts.replications, opts.seed))
     path, folder, outcome = conduct(plan, opts)
-    finish_standard(path, folder, outcome, scenarios, opts)
+    with writing_results(path):
+        finish_standard(path, folder, outcome, scenarios, opts)
     report_failures(outcome, path)
 
 
@@ -59,12 +62,13 @@ cli.add_command(dashboard)
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(scenarios: tuple[Path, ...]) -> None:
+@encoding_option
+def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
     """Check scenario files; print one line per file."""
     bad = 0
     for path in scenarios:
         try:
-            sc = load_scenario(path)
+            sc = load_scenario(path, encoding=encoding)
             click.echo(f"ok: {path} ({sc.name})")
         except ScenarioError as err:
             click.echo(f"agrifin: {err}", err=True)
@@ -76,9 +80,10 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a parameter (repeatable).")
-def describe(scenario: Path, sets: tuple[str, ...]) -> None:
+@encoding_option
+def describe(scenario: Path, sets: tuple[str, ...], encoding: str | None) -> None:
     """Print the resolved parameters of SCENARIO (after extends and --set)."""
-    sc = load_scenario(scenario, overrides_from(sets))
+    sc = load_scenario(scenario, overrides_from(sets), encoding)
     click.echo(f"# {scenario} resolved (content hash {sc.content_hash()})")
     click.echo(sc.to_yaml(), nl=False)
 
@@ -130,6 +135,10 @@ def main() -> None:
     except click.ClickException as err:
         click.echo(f"agrifin: {err.format_message()}", err=True)
         sys.exit(err.exit_code)
+    except OSError as err:  # an output path that cannot be written: exists, read-only, disk full
+        where = f"{err.filename}: " if err.filename else ""
+        click.echo(f"agrifin: {where}cannot write ({err.strerror or err})", err=True)
+        sys.exit(2)
     sys.exit(status or 0)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from simulation.cli_runs import BadInput
+from simulation.cli_runs import BadInput, encoding_option
 from simulation.scenario import load_scenario
 
 DEFAULT_PORT = 8050
@@ -35,23 +35,29 @@ def default_scenario() -> Path:
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder the page saves lever sets to (it can be changed on the page).",
 )
-def dashboard(scenario: Path | None, port: int | None, households: int | None, seed: int, save_dir: Path) -> None:
+@encoding_option
+def dashboard(
+    scenario: Path | None, port: int | None, households: int | None, seed: int, save_dir: Path, encoding: str | None
+) -> None:
     """Serve an interactive page to move levers and watch SCENARIO's county month by month.
 
     SCENARIO defaults to scenarios/baseline.yaml. The page is local (127.0.0.1) and needs no
     internet access. Stop it with Ctrl+C.
     """
     source = scenario or default_scenario()
-    load_scenario(source, {"population.households": households} if households else None)  # bad input: exit 2
+    load_scenario(source, {"population.households": households} if households else None, encoding)  # bad: exit 2
     listener = listen(port)  # a busy --port: exit 2, before the page is built
 
     from werkzeug.serving import make_server
 
     from simulation.dashboard import CountyDashboard
+    from simulation.dashboard_guard import guard_local_requests
 
-    board = CountyDashboard(source, households=households, seed=seed, save_dir=save_dir)
+    board = CountyDashboard(source, households=households, seed=seed, save_dir=save_dir, encoding=encoding)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = make_server(HOST, listener.getsockname()[1], board.app.server, threaded=True, fd=listener.fileno())
+    port = listener.getsockname()[1]
+    guard_local_requests(board.app.server, port)  # no other site's page may drive it (DNS rebinding)
+    server = make_server(HOST, port, board.app.server, threaded=True, fd=listener.fileno())
     listener.close()  # the server holds its own copy of the socket
     click.echo(f"agrifin dashboard: {board.start.name} ({source}) at http://{HOST}:{server.port}/")
     click.echo("Press Ctrl+C to stop.")

@@ -15,13 +15,16 @@ from simulation.cli_runs import (
     BadInput,
     Plan,
     RunOptions,
+    check_runs,
     conduct,
     report_failures,
     report_profile,
     resolve,
     run_options,
+    writing_results,
 )
 from simulation.experiments import Factor, check_factors, make_design, parse_vary, point_scenarios
+from simulation.limits import design_points
 from simulation.metrics import METRIC_BY_NAME, METRIC_NAMES
 from simulation.runner import RunSpec, plan_runs
 
@@ -133,8 +136,9 @@ def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
         "compare", f"{scenarios[0].name}-compare", scenarios, plan_runs(scenarios, opts.replications, opts.seed)
     )
     path, folder, outcome = conduct(plan, opts)
-    finish_standard(path, folder, outcome, scenarios, opts)
-    finish_compare(path, outcome.summary, scenarios[0].name, opts, folder.manifest(finished=True))
+    with writing_results(path):
+        finish_standard(path, folder, outcome, scenarios, opts)
+        finish_compare(path, outcome.summary, scenarios[0].name, opts, folder.manifest(finished=True))
     report_failures(outcome, path)
 
 
@@ -145,6 +149,8 @@ def design_plan(
     factors = [parse_vary(text) for text in varies]
     check_factors(factors)
     base = resolve((scenario,), opts)[0]
+    option = "--vary" if method == "grid" else "--samples"
+    check_runs(design_points(method, [f.levels for f in factors], samples), opts.replications, option, "design point")
     design = make_design(factors, method, samples, opts.seed)
     points = point_scenarios(base, design, f"{scenario} (--vary)")
     specs = [RunSpec(sc, opts.seed, r, point=i) for r in range(opts.replications) for i, sc in enumerate(points)]
@@ -213,7 +219,8 @@ def sweep(scenario: Path, varies: tuple[str, ...], method: str, samples: int | N
 
         caption = design_caption(manifest, opts, method, len(plan.design))
         figure = sweep_heatmap(summary, factors[0].key, factors[1].key, metric, caption)
-        save_figure(figure, path / "figures", f"sweep_{metric}")
+        with writing_results(path):
+            save_figure(figure, path / "figures", f"sweep_{metric}")
     if not opts.quiet and not summary.empty:
         click.echo(point_table(summary, factors, metric))
         click.echo(f"\nResults: {path}")
@@ -239,7 +246,6 @@ def sensitivity(
 ):
     """Global sensitivity (SALib Sobol or Morris) of outcomes to the --vary keys; replicates averaged per point."""
     from simulation.experiments import sensitivity_indices
-    from simulation.results import write_atomic
 
     opts = RunOptions(**options)
     for outcome_name in outcomes:
@@ -255,16 +261,33 @@ def sensitivity(
         found.insert(0, "outcome", name)
         tables.append(found)
     indices = pd.concat(tables, ignore_index=True)
-    write_atomic(path / "sensitivity.csv", indices.to_csv(index=False))
-    if not opts.no_charts:
-        from simulation.charts import save_figure
-        from simulation.experiment_charts import sensitivity_bars
-
-        caption = design_caption(folder.manifest(finished=True), opts, method, len(plan.design))
-        for name in outcomes:
-            save_figure(sensitivity_bars(indices, name, method, caption), path / "figures", f"sensitivity_{name}")
+    with writing_results(path):
+        write_sensitivity(path, indices, outcomes, method, opts, folder.manifest(finished=True), len(plan.design))
     if not opts.quiet:
         shown = indices[indices["index"].isin(["S1", "ST", "mu_star", "sigma"])]
         click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         click.echo(f"\nResults: {path}")
     report_profile(opts)
+
+
+def write_sensitivity(
+    path: Path,
+    indices: pd.DataFrame,
+    outcomes: tuple[str, ...],
+    method: str,
+    opts: RunOptions,
+    manifest: dict,
+    points: int,
+) -> None:
+    """``sensitivity.csv`` and, unless ``--no-charts``, one bar chart of indices per outcome."""
+    from simulation.results import write_atomic
+
+    write_atomic(path / "sensitivity.csv", indices.to_csv(index=False))
+    if opts.no_charts:
+        return
+    from simulation.charts import save_figure
+    from simulation.experiment_charts import sensitivity_bars
+
+    caption = design_caption(manifest, opts, method, points)
+    for name in outcomes:
+        save_figure(sensitivity_bars(indices, name, method, caption), path / "figures", f"sensitivity_{name}")

@@ -38,8 +38,10 @@ def report(results_dir: Path, fmt: str, output: Path | None, dpi: int, quiet: bo
     from simulation.results import write_atomic
 
     data = _load(results_dir)
-    document = build_report(data, dpi=dpi)
     target = output or results_dir / f"report.{fmt}"
+    if target.is_dir():
+        raise BadInput(f"-o {target}: is a folder; name the report file, e.g. -o {target / f'report.{fmt}'}")
+    document = build_report(data, dpi=dpi)
     if fmt == "html":
         from simulation.report_html import render_html
 

@@ -8,7 +8,8 @@ so bad input leaves nothing behind.
 from __future__ import annotations
 
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from simulation.scenario import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
     from simulation.campaign import CampaignOutcome
+    from simulation.folder_claim import FolderClaim
     from simulation.profiling import PhaseProfile
     from simulation.results import ResultsFolder
     from simulation.runner import Executor, RunSpec
@@ -65,7 +67,27 @@ class RunOptions:
     no_charts: bool
     quiet: bool
     profile: bool = False
+    encoding: str | None = None
     profiles: dict[str, PhaseProfile] | None = field(default=None, init=False)  # filled by conduct with --profile
+
+
+def _known_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from simulation.scenario_file import ScenarioFileError, check_encoding
+
+    if value is None:
+        return None
+    try:
+        return check_encoding(value)
+    except ScenarioFileError as err:
+        raise BadInput(f"--encoding {value}: {err.problem}") from None
+
+
+encoding_option = click.option(
+    "--encoding",
+    callback=_known_encoding,
+    metavar="NAME",
+    help="Text encoding of the scenario files (default: UTF-8, or Chinese GB18030/GBK when detected).",
+)
 
 
 def run_options(func):
@@ -107,6 +129,7 @@ def run_options(func):
             is_flag=True,
             help="Continue the interrupted experiment in -o DIR: run only missing or failed runs.",
         ),
+        encoding_option,
         click.option("--no-charts", is_flag=True, help="Do not draw figures."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar or table."),
         click.option(
@@ -131,26 +154,91 @@ def overrides_from(sets: tuple[str, ...], households: int | None = None, years: 
 
 
 def resolve(paths: tuple[Path, ...], opts: RunOptions) -> list[Scenario]:
-    """Load and validate every scenario before anything is written."""
+    """Load and validate every scenario, and check the experiment's size, before anything is written."""
+    check_runs(len(paths), opts.replications, "-r")
     overrides = overrides_from(opts.sets, opts.households, opts.years)
-    scenarios = [load_scenario(path, overrides) for path in paths]
+    scenarios = [load_scenario(path, overrides, opts.encoding) for path in paths]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise BadInput(f"scenario names must differ within one experiment, got {', '.join(names)}")
+    check_memory(scenarios, opts)
     return scenarios
 
 
-def results_path(opts: RunOptions, label: str) -> Path:
-    """The folder to write, refusing to mix into a non-empty existing one (unless resuming it)."""
-    from simulation.results import default_folder
+def check_runs(points: int, replications: int, option: str, what: str = "scenario") -> None:
+    """Refuse an experiment of more than :data:`~simulation.limits.MAX_RUNS` runs (exit 2)."""
+    from simulation.limits import MAX_RUNS
+
+    runs = points * replications
+    if runs > MAX_RUNS:
+        raise BadInput(
+            f"{option}: {runs:,} runs ({points:,} {what}{'s' if points > 1 else ''} x {replications:,} replicates); "
+            f"the limit is {MAX_RUNS:,} runs per experiment (split it into several)"
+        )
+
+
+def check_memory(scenarios: list[Scenario], opts: RunOptions) -> None:
+    """Refuse runs whose households would not fit in this machine's available memory (exit 2)."""
+    from simulation.limits import available_memory, run_memory
+
+    available = available_memory()
+    if available is None or opts.scheduler:
+        return
+    largest = max(scenarios, key=lambda s: s.population.households * s.months)
+    need = run_memory(largest.population.households, largest.months)
+    gigabytes = 2**30
+    if need > available:
+        raise BadInput(
+            f"--households {largest.population.households:,} ({largest.name}): one run needs about "
+            f"{need / gigabytes:.1f} GB of memory and {available / gigabytes:.1f} GB is available; use fewer households"
+        )
+    from simulation.runner import default_workers
+
+    runs = len(scenarios) * opts.replications
+    workers = 1 if opts.profile else min(runs, opts.workers or default_workers())
+    at_once = max(1, min(workers, available // need))
+    if at_once < workers:
+        raise BadInput(
+            f"--workers {workers}: {workers} runs at once need about {workers * need / gigabytes:.1f} GB of memory "
+            f"and {available / gigabytes:.1f} GB is available; use --workers {at_once}"
+        )
+
+
+def claim_folder(opts: RunOptions, label: str) -> FolderClaim:
+    """Claim the results folder for this process before any work (see :mod:`simulation.folder_claim`)."""
+    from simulation.folder_claim import claim_default, claim_new, claim_resume
 
     if opts.resume and opts.output is None:
         raise BadInput("--resume: name the interrupted results folder with -o DIR")
     if opts.output is None:
-        return default_folder(Path("results"), label)
-    if not opts.resume and opts.output.exists() and any(opts.output.iterdir()):
-        raise BadInput(f"{opts.output}: results folder exists and is not empty; choose another -o, or add --resume")
-    return opts.output
+        return claim_default(label)
+    return claim_resume(opts.output) if opts.resume else claim_new(opts.output)
+
+
+@contextmanager
+def writing_results(path: Path) -> Iterator[None]:
+    """Turn a failure to write the results folder (disk full, read-only) into one line and exit 1."""
+    try:
+        yield
+    except OSError as err:
+        where = err.filename or path
+        click.echo(
+            f"agrifin: cannot write {where} ({err.strerror or err}); finished runs are kept in {path}. "
+            f"Free space or fix permissions, then continue with --resume -o {path}",
+            err=True,
+        )
+        raise SystemExit(1) from None
+
+
+def check_address(opts: RunOptions) -> None:
+    """A ``--scheduler`` address that is not a Dask scheduler: exit 2 within seconds, before any folder exists."""
+    from simulation.scheduler_check import SchedulerError, check_scheduler
+
+    if opts.scheduler and not opts.profile:
+        try:
+            check_scheduler(opts.scheduler)
+        except SchedulerError as err:
+            raise BadInput(f"--scheduler {opts.scheduler}: {err}") from None
 
 
 def connect(opts: RunOptions) -> Executor:
@@ -162,8 +250,12 @@ def connect(opts: RunOptions) -> Executor:
 
     if opts.profile:
         return LocalPool(1)
+    from simulation.scheduler_check import SchedulerError
+
     try:
         return make_executor(opts.workers, opts.scheduler)
+    except SchedulerError as err:
+        raise BadInput(f"--scheduler {opts.scheduler}: {err}") from None
     except (OSError, TimeoutError) as err:
         raise BadInput(f"--scheduler {opts.scheduler}: cannot reach the Dask scheduler ({err})") from None
 
@@ -190,7 +282,12 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     from simulation.results import ResultsFolder, plan_fingerprint
 
     check_profile(opts)
-    path = results_path(opts, plan.label)
+    check_address(opts)
+    claim = claim_folder(opts, plan.label)  # before any work: a second process gets exit 2 here
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(claim.release)  # held until the command has written everything
+    path = claim.path
     design_hash = design_fingerprint(plan.design, plan.kind) if plan.design is not None else None
     experiment = {
         "kind": plan.kind,
@@ -203,12 +300,17 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     command = ["agrifin", *sys.argv[1:]]
     folder_args = (path, plan.scenarios, opts.seed, command, experiment, plan.design)
     resuming = opts.resume and (path / "manifest.json").exists()
-    previous = ResultsFolder.resume(*folder_args) if resuming else None  # a mismatch exits 2 here
-    executor = connect(opts)  # before a new folder exists: a bad address leaves nothing behind
-    folder = previous or ResultsFolder(*folder_args)
-    folder.experiment["executor"] = executor.description
+    try:
+        previous = ResultsFolder.resume(*folder_args) if resuming else None  # a mismatch exits 2 here
+        executor = connect(opts)  # a bad address leaves nothing behind
+    except BaseException:
+        claim.abandon()
+        raise
     show_bar = not opts.quiet and sys.stderr.isatty()
     try:
+        with writing_results(path):
+            folder = previous or ResultsFolder(*folder_args)
+            folder.experiment["executor"] = executor.description
         with click.progressbar(
             length=sum(not folder.is_finished(s) for s in plan.specs),
             label="runs",
@@ -217,7 +319,7 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             show_eta=True,
             hidden=not show_bar,
         ) as bar:
-            with timing(opts) as opts.profiles:
+            with timing(opts) as opts.profiles, writing_results(path):
                 outcome = carry_out(folder, plan.specs, executor, lambda: bar.update(1))
     except KeyboardInterrupt:
         click.echo(

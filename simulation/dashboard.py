@@ -73,14 +73,23 @@ class CountyDashboard:
         source: the scenario file the page starts from (saved lever sets extend it).
         households: households at start (default: the scenario's).
         seed: root seed at start.
-        save_dir: the folder lever sets are saved to by default.
+        save_dir: the folder lever sets are saved in (not outside it).
+        encoding: the scenario files' text encoding when not UTF-8 (``--encoding``).
     """
 
-    def __init__(self, source: Path, households: int | None = None, seed: int = 1, save_dir: Path = Path(".")) -> None:
+    def __init__(
+        self,
+        source: Path,
+        households: int | None = None,
+        seed: int = 1,
+        save_dir: Path = Path("."),
+        encoding: str | None = None,
+    ) -> None:
         self.source = Path(source)
-        self.start = load_scenario(self.source)
+        self.encoding = encoding
+        self.start = load_scenario(self.source, encoding=encoding)
         overrides = {HOUSEHOLDS: households} if households is not None else {}
-        self.initial = lever_values(load_scenario(self.source, overrides))
+        self.initial = lever_values(load_scenario(self.source, overrides, encoding))
         self.households_range = lever_range(BY_KEY[HOUSEHOLDS], self.initial[HOUSEHOLDS])
         self.save_dir = Path(save_dir)
         self.pages: OrderedDict[str, PageState] = OrderedDict()
@@ -227,7 +236,7 @@ class CountyDashboard:
 
     def restart(self, run: PageRun | None, values: dict[str, Any], seed: int) -> PageRun:
         """A fresh run from month 0 under ``values``; the current run becomes the previous one."""
-        fresh = PageRun(ValueChainModel(load_scenario(self.source, values), seed=seed), values, seed)
+        fresh = PageRun(ValueChainModel(load_scenario(self.source, values, self.encoding), seed=seed), values, seed)
         if run is not None:
             fresh.previous = list(run.model.records) if run.model.records else run.previous
         return fresh
@@ -281,10 +290,13 @@ class CountyDashboard:
     def save(
         self, clicks: int | None, name: str | None, folder: str | None, seed: int | None, levers: dict[str, Any]
     ) -> str:
-        """Save the page's levers as ``<folder>/<name>.yaml``, a diff over the starting scenario."""
+        """Save the page's levers as ``<folder>/<name>.yaml``, a diff over the starting scenario (inside --save-dir)."""
+        target = Path(folder or self.save_dir)
+        if not target.resolve().is_relative_to(self.save_dir.resolve()):
+            return f"Not saved: the folder {target} is outside {self.save_dir} (--save-dir); choose a folder inside it"
         try:
             values, seed = self.checked_levers(levers, seed)
-            saved = save_lever_set(self.source, self.start, values, (name or "").strip(), Path(folder or "."), seed)
+            saved = save_lever_set(self.source, self.start, values, (name or "").strip(), target, seed, self.encoding)
         except (ValueError, OSError) as err:
             return f"Not saved: {err}"
         return f"Saved {saved.path} ({describe_changes(saved.changes)}). Run it with: agrifin run {saved.path}"

@@ -200,7 +200,13 @@ class SavedScenario:
 
 
 def save_lever_set(
-    source: Path, start: Scenario, values: dict[str, Any], name: str, folder: Path, seed: int
+    source: Path,
+    start: Scenario,
+    values: dict[str, Any],
+    name: str,
+    folder: Path,
+    seed: int,
+    encoding: str | None = None,
 ) -> SavedScenario:
     """Write the lever set as ``<folder>/<name>.yaml``: ``extends:`` the source, only the changed keys.
 
@@ -214,7 +220,7 @@ def save_lever_set(
     path = folder / f"{name}.yaml"
     if path.exists():
         raise ValueError(f"{path} already exists; choose another name")
-    load_scenario(source, overrides_for(values))
+    load_scenario(source, overrides_for(values), encoding)
     changes = changed_levers(start, values)
     folder.mkdir(parents=True, exist_ok=True)
     extends = Path(os.path.relpath(Path(source).resolve(), folder.resolve())).as_posix()

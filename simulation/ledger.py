@@ -10,6 +10,7 @@ world; the largest discrepancy is reported as ``ledger_imbalance`` (yuan).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -192,8 +193,10 @@ class Ledger:
 
         Raises:
             LedgerImbalanceError: a sector's cash moved by more than the tolerance
-                without a recorded flow.
+                without a recorded flow, or a flow or a sector's cash is not finite
+                (NaN or infinite: no comparison can check it).
         """
+        self._check_finite()
         worst = 0.0
         scale = 1.0
         closing: dict[str, float] = {}
@@ -206,7 +209,7 @@ class Ledger:
             scale = max(scale, abs(closing[name]), abs(self._opening[name]))
         inside = sum(closing.values()) - sum(self._opening.values())
         worst = max(worst, abs(inside + self.month.net.get(REST_OF_WORLD, 0.0)))
-        if worst > self.relative_tolerance * scale:
+        if not worst <= self.relative_tolerance * scale:  # NaN fails too
             raise LedgerImbalanceError(f"ledger out of balance by {worst:.6g} yuan")
         for key, value in self.month.by_kind.items():
             self.totals[key] += value
@@ -215,6 +218,16 @@ class Ledger:
         self._opening = closing
         self.last_imbalance = worst
         return worst
+
+    def _check_finite(self) -> None:
+        """Refuse a month whose flows or cash hold NaN or infinity, naming the first found."""
+        for (kind, payer, payee), value in self.month.by_kind.items():
+            if not math.isfinite(value):
+                raise LedgerImbalanceError(f"ledger: the {kind} flow from {payer} to {payee} is {value} (not finite)")
+        for name, account in self.accounts.items():
+            total = account.total()
+            if not math.isfinite(total):
+                raise LedgerImbalanceError(f"ledger: the cash of {name} is {total} (not finite)")
 
     def cash_of(self, sector: str) -> float:
         """Current cash of a sector."""

@@ -75,6 +75,21 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
+class OutsideFolderError(ScenarioError):
+    """A path that would be written outside the results folder (a scenario name used as a path)."""
+
+
+def inside(root: Path, target: Path) -> Path:
+    """``target``, checked to lie inside the folder ``root`` once both are resolved.
+
+    Raises:
+        OutsideFolderError: ``target`` resolves outside ``root``.
+    """
+    if not Path(target).resolve().is_relative_to(Path(root).resolve()):
+        raise OutsideFolderError(str(target), "", f"refusing to write outside the results folder {root}")
+    return target
+
+
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
     """A DataFrame as Parquet bytes (pyarrow)."""
     buffer = io.BytesIO()
@@ -85,16 +100,6 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
 def utc_stamp(moment: dt.datetime | None = None) -> str:
     """UTC timestamp for folder names, e.g. 20261128T150102Z."""
     return (moment or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
-
-
-def default_folder(base: Path, label: str) -> Path:
-    """``results/<label>-<UTC timestamp>`` (a suffix is added if it exists already)."""
-    folder = base / f"{label}-{utc_stamp()}"
-    suffix = 1
-    while folder.exists():
-        suffix += 1
-        folder = base / f"{label}-{utc_stamp()}-{suffix}"
-    return folder
 
 
 def git_commit() -> str | None:
@@ -221,7 +226,7 @@ class ResultsFolder:
         first, *others = self.scenarios
         write_atomic(self.path / "scenario.yaml", first.to_yaml())
         for scenario in others:
-            write_atomic(self.path / f"scenario-{scenario.name}.yaml", scenario.to_yaml())
+            write_atomic(inside(self.path, self.path / f"scenario-{scenario.name}.yaml"), scenario.to_yaml())
         if self.design is not None:
             write_atomic(self.path / "design.csv", self.design.reset_index().to_csv(index=False))
 
@@ -262,6 +267,7 @@ class ResultsFolder:
     def record(self, output: RunOutput, spec: RunSpec | None = None) -> None:
         """Store one finished run: its series and summary at once, its status in the log."""
         stem = self.part_name(output.scenario, output.replicate, output.point)
+        inside(self.path / "runs", self.path / "runs" / f"{stem}.parquet")
         if output.status == "ok":
             for name, table in output.tables.items():
                 write_atomic(self.path / "runs" / f"{stem}.{name}.parquet", parquet_bytes(table))
@@ -361,6 +367,7 @@ class ResultsFolder:
                 writer.write_table(table.cast(writer.schema))
             if writer is not None:
                 writer.close()
+                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
                 os.replace(tmp, target)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -389,6 +396,7 @@ class ResultsFolder:
                 rows.append({**keys, **json.loads((self.path / "runs" / f"{stem}.json").read_text())})
             if writer is not None:
                 writer.close()
+                os.chmod(tmp, 0o666 & ~_UMASK)
                 os.replace(tmp, target)
             else:
                 write_atomic(target, parquet_bytes(pd.DataFrame(columns=["scenario", "replicate", "month"])))

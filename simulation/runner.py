@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from simulation.metrics import summarise
@@ -94,6 +95,27 @@ def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     return table
 
 
+class NonFiniteRecordError(RuntimeError):
+    """A run's records hold NaN or infinity: the run fails, naming the metric."""
+
+
+def check_finite(table: pd.DataFrame, what: str) -> None:
+    """Refuse a table of records with a NaN or infinite number, naming its metric and month.
+
+    Raises:
+        NonFiniteRecordError: the first non-finite value found.
+    """
+    numbers = table.select_dtypes("number")
+    finite = np.isfinite(numbers.to_numpy(dtype=np.float64))
+    if finite.all():
+        return
+    row, column = np.argwhere(~finite)[0]
+    month = f" in month {table['month'].iloc[row]}" if "month" in table.columns else ""
+    raise NonFiniteRecordError(
+        f"{what}: metric {numbers.columns[column]} is {numbers.iat[row, column]}{month} (not finite)"
+    )
+
+
 def simulate(spec: RunSpec) -> RunOutput:
     """Run one replicate to the end of the horizon; never raises for a model error."""
     started = time.time()
@@ -101,6 +123,7 @@ def simulate(spec: RunSpec) -> RunOutput:
     try:
         model = ValueChainModel(spec.scenario, seed=spec.seed, replicate=spec.replicate)
         series = model.run_to_end()
+        check_finite(series, "monthly records")
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
         series.insert(0, "replicate", spec.replicate)
@@ -115,6 +138,8 @@ def simulate(spec: RunSpec) -> RunOutput:
                 ("relapse_causes", model.relapse_causes()),
             )
         }
+        for name, table in tables.items():
+            check_finite(table, name)
         seconds = time.time() - started
         return RunOutput(
             spec.scenario.name,
@@ -220,10 +245,12 @@ class LocalPool:
 class DaskCluster:
     """A Dask distributed cluster reached through its scheduler (``tcp://host:8786``)."""
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    def __init__(self, address: str, timeout: float = 15.0) -> None:
         from distributed import Client
 
-        self.address = address
+        from simulation.scheduler_check import check_scheduler
+
+        self.address = check_scheduler(address)  # within seconds: a bad or non-Dask address raises SchedulerError
         self.client = Client(address, timeout=timeout, set_as_default=False)
         self.description = f"Dask distributed scheduler {address}"
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulation.differentiation import check_overrides
-from simulation.schema_base import CROPS, GROUPS, REGIONS, ByGroup, ByRegion, Section, field
+from simulation.scenario_file import MAX_EXTENDS, ScenarioFileError, parse_yaml, read_text
+from simulation.schema_base import CROPS, GROUPS, REGIONS, ByGroup, ByRegion, Section, check_scenario_name, field
 from simulation.schema_county import (
     Assets,
     Consumption,
@@ -70,7 +71,11 @@ class ScenarioError(ValueError):
 class Scenario(Section):
     """A complete, validated set of parameters for one county."""
 
-    name: str = Field(min_length=1, description="Short name used in results (the `scenario` column)")
+    name: str = Field(
+        min_length=1,
+        description="Short name used in results (the `scenario` column) and in file names: letters, digits, "
+        "'_', '-' and '.' (not first)",
+    )
     description: str = Field(min_length=1, description="What this scenario represents or changes")
     population: Population = Population()
     horizon: Horizon = Horizon()
@@ -95,6 +100,11 @@ class Scenario(Section):
     groups: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of some policy parameters by group (ex_poor, fringe, general)"
     )
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_file_name(cls, name: str) -> str:
+        return check_scenario_name(name)
 
     @model_validator(mode="after")
     def _differentiation(self) -> Scenario:
@@ -128,20 +138,15 @@ class Scenario(Section):
 # --------------------------------------------------------------------------- loading
 
 
-def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+def _read_yaml(path: Path, source: str, encoding: str | None = None) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = parse_yaml(read_text(path, encoding))
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found") from None
     except OSError as err:
         raise ScenarioError(source, "", f"cannot read file ({err.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark else "YAML"
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ScenarioError(source, line, f"YAML syntax error: {problem}") from None
+    except ScenarioFileError as err:
+        raise ScenarioError(source, err.key, err.problem) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -160,17 +165,19 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _resolve(path: Path, chain: tuple[Path, ...], encoding: str | None = None) -> dict[str, Any]:
     source = str(path)
     if path.resolve() in chain:
         raise ScenarioError(source, "extends", "extends cycle: " + " -> ".join(p.name for p in (*chain, path)))
-    data = _read_yaml(path, source)
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(source, "extends", f"more than {MAX_EXTENDS} files in one extends chain")
+    data = _read_yaml(path, source, encoding)
     parent = data.pop("extends", None)
     if parent is None:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(source, "extends", "must be a file name (string)")
-    base = _resolve((path.parent / parent), (*chain, path.resolve()))
+    base = _resolve((path.parent / parent), (*chain, path.resolve()), encoding)
     # a child names and describes itself; it never inherits those two
     base.pop("name", None)
     base.pop("description", None)
@@ -184,8 +191,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not sep or not key or any(not part for part in key.split(".")):
         raise ScenarioError("--set", text, "expected KEY.PATH=VALUE, e.g. population.households=5000")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+        value = parse_yaml(raw) if raw.strip() else ""
+    except ScenarioFileError:
         raise ScenarioError("--set", key, f"cannot read value {raw!r}") from None
     return key, value
 
@@ -234,19 +241,22 @@ def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
         raise ScenarioError(source, key, message) from None
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, encoding: str | None = None) -> Scenario:
     """Load a scenario file (following ``extends:``) and apply dotted-key overrides.
 
     Args:
         path: the YAML file.
         overrides: ``{"population.households": 5000, ...}``, applied after inheritance.
+        encoding: the files' text encoding (default: UTF-8, or Chinese GB18030 when detected).
 
     Raises:
-        ScenarioError: a missing or unreadable file, bad YAML, an ``extends`` cycle, an
+        ScenarioError: a missing, unreadable, binary or wrongly encoded file, bad or
+            duplicate-keyed YAML, a document beyond the limits of
+            :mod:`simulation.scenario_file`, an ``extends`` cycle or too long a chain, an
             unknown key, a wrong type, or a value out of range.
     """
     path = Path(path)
-    data = _resolve(path, ())
+    data = _resolve(path, (), encoding)
     if overrides:
         data = apply_overrides(data, overrides)
     return validate_scenario(data, str(path))

@@ -107,9 +107,16 @@ def test_village_map_aggregates_households_and_their_arrears_by_village():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def save_dir(tmp_path_factory):
+    """The dashboard's --save-dir: lever sets can be saved inside it only."""
+    return tmp_path_factory.mktemp("lever_sets")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, save_dir):
     """`agrifin dashboard` on the default or a free port, 2,000 households; yields its address."""
     command = [sys.executable, "-m", "simulation.cli", "dashboard", str(BASELINE), "--households", str(TEST_HOUSEHOLDS)]
+    command += ["--save-dir", str(save_dir)]
     errors = tmp_path_factory.mktemp("dashboard") / "stderr.txt"
     with errors.open("w") as stderr:
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
@@ -217,20 +224,29 @@ def test_risk_shares_on_the_page_keep_summing_to_one(page):
     assert sum(shares.values()) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_lever_set_saved_from_the_page_loads_as_a_scenario(page, tmp_path):
+def test_lever_set_saved_from_the_page_loads_as_a_scenario(page, save_dir):
     page.locator("#lever-monitoring-enabled input").check()
     page.wait_for_function("document.getElementById('status').innerText.includes('monitoring.enabled = on')")
     page.fill("#save-name", "planner_monitoring")
-    page.fill("#save-folder", str(tmp_path / "saved"))
+    page.fill("#save-folder", str(save_dir / "saved"))
     page.click("#save")
     page.wait_for_function("document.getElementById('save-message').innerText.startsWith('Saved')")
-    path = tmp_path / "saved" / "planner_monitoring.yaml"
+    path = save_dir / "saved" / "planner_monitoring.yaml"
     raw = yaml.safe_load(path.read_text())
-    assert raw["extends"] == os.path.relpath(BASELINE, tmp_path / "saved")
+    assert raw["extends"] == os.path.relpath(BASELINE, save_dir / "saved")
     assert raw["monitoring"] == {"enabled": True}
     assert raw["population"] == {"households": TEST_HOUSEHOLDS}  # the page ran 2,000, the file says 20,000
     scenario = load_scenario(path)
     assert scenario.name == "planner_monitoring" and scenario.monitoring.enabled
+
+
+def test_page_refuses_to_save_outside_the_save_dir(page, tmp_path):
+    page.fill("#save-name", "escaped")
+    page.fill("#save-folder", str(tmp_path / "elsewhere"))
+    page.click("#save")
+    page.wait_for_function("document.getElementById('save-message').innerText.startsWith('Not saved')")
+    assert "outside" in page.inner_text("#save-message")
+    assert not (tmp_path / "elsewhere").exists()
 
 
 def test_a_step_at_20000_households_renders_and_its_time_is_recorded(page):
@@ -274,3 +290,20 @@ def test_unknown_scenario_or_busy_port_exit_2_with_one_line(server):
         messages.append(stderr)
     assert messages[0].startswith("agrifin: no_such_scenario.yaml: file not found")
     assert messages[1].startswith(f"agrifin: --port {port}: the port is in use")
+
+
+def test_served_page_refuses_a_foreign_host_or_origin_as_a_rebinding_page_would_send(server):
+    import http.client
+
+    port = urlparse(server).port
+
+    def status(headers: dict[str, str]) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", "/_dash-update-component", body="{}", headers=headers)
+        code = connection.getresponse().status
+        connection.close()
+        return code
+
+    assert status({"Host": f"rebind.attacker.example:{port}", "Content-Type": "application/json"}) == 403
+    assert status({"Host": f"127.0.0.1:{port}", "Origin": "http://attacker.example"}) == 403
+    assert status({"Host": f"localhost:{port}", "Content-Type": "application/json"}) != 403
