@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from simulation.scenario import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulation.campaign import CampaignOutcome
+    from simulation.pool import WorkerChoice
     from simulation.profiling import PhaseProfile
     from simulation.results import ResultsFolder
     from simulation.runner import Executor, RunSpec
@@ -90,7 +92,12 @@ def run_options(func):
             type=click.Path(path_type=Path),
             help="Results folder (default results/<scenario>-<UTC time>).",
         ),
-        click.option("--workers", type=click.IntRange(min=1), help="Local worker processes (default: all cores)."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Local worker processes (default: chosen from the work, one for small experiments; "
+            "the choice is in manifest.json).",
+        ),
         click.option(
             "--scheduler",
             metavar="ADDRESS",
@@ -148,19 +155,41 @@ def results_path(opts: RunOptions, label: str) -> Path:
     return opts.output
 
 
-def connect(opts: RunOptions) -> Executor:
+def connect(opts: RunOptions, workers: int | None = None) -> Executor:
     """The executor: the Dask cluster if one is named, else the local pool (bad address: exit 2).
 
     With ``--profile`` the runs execute in this process, one after another.
+
+    Args:
+        opts: the command's options.
+        workers: local worker processes (default ``--workers``, else chosen from the work).
     """
     from simulation.runner import LocalPool, make_executor
 
     if opts.profile:
         return LocalPool(1)
     try:
-        return make_executor(opts.workers, opts.scheduler)
+        return make_executor(workers or opts.workers, opts.scheduler)
     except (OSError, TimeoutError) as err:
         raise BadInput(f"--scheduler {opts.scheduler}: cannot reach the Dask scheduler ({err})") from None
+
+
+def local_workers(specs: list[RunSpec], opts: RunOptions) -> WorkerChoice | None:
+    """The local pool's workers for these runs (None on a Dask cluster).
+
+    When several, the pool's fork server is started now: it imports the model in its own
+    process while this one goes on importing it too.
+    """
+    from simulation.pool import WorkerChoice, choose_workers, start_fork_server
+
+    if opts.profile:
+        return WorkerChoice(1, "--profile runs in this process")
+    if opts.scheduler:
+        return None
+    choice = choose_workers(specs, opts.workers)
+    if choice.workers > 1:
+        start_fork_server()
+    return choice
 
 
 @dataclass
@@ -180,12 +209,14 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
 
     Exits with status 130 and a hint to resume when interrupted.
     """
+    check_profile(opts)
+    path = results_path(opts, plan.label)
+    local_workers(plan.specs, opts)  # first, so that a fork server starts before the model is imported here
+
     from simulation.campaign import carry_out
     from simulation.experiments import design_fingerprint
     from simulation.results import ResultsFolder, plan_fingerprint
 
-    check_profile(opts)
-    path = results_path(opts, plan.label)
     design_hash = design_fingerprint(plan.design, plan.kind) if plan.design is not None else None
     experiment = {
         "kind": plan.kind,
@@ -199,9 +230,13 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     folder_args = (path, plan.scenarios, opts.seed, command, experiment, plan.design)
     resuming = opts.resume and (path / "manifest.json").exists()
     previous = ResultsFolder.resume(*folder_args) if resuming else None  # a mismatch exits 2 here
-    executor = connect(opts)  # before a new folder exists: a bad address leaves nothing behind
+    to_do = [s for s in plan.specs if previous is None or not previous.is_finished(s)]
+    choice = local_workers(to_do, opts)
+    executor = connect(opts, choice.workers if choice else None)  # before a new folder: a bad address leaves nothing
     folder = previous or ResultsFolder(*folder_args)
     folder.experiment["executor"] = executor.description
+    if choice is not None:
+        folder.experiment["workers"] = choice.as_dict()
     show_bar = not opts.quiet and sys.stderr.isatty()
     try:
         with click.progressbar(
@@ -293,6 +328,8 @@ def finish_standard(
     if outcome.summary.empty:
         return
     if not opts.no_charts:
+        import pandas as pd
+
         from simulation.charts import draw_standard_charts
 
         timeseries = pd.read_parquet(path / "timeseries.parquet")

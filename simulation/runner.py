@@ -8,12 +8,16 @@ reported as failed; the others go on.
 Executors share one interface (:class:`Executor`): a local process pool
 (:class:`LocalPool`) or a Dask distributed cluster (:class:`DaskCluster`). Both call the
 same :func:`simulate`, so the same seed gives bit-identical results on either.
+
+Runs travel in tasks of a few runs (:func:`simulation.pool.runs_per_task`): a task runs
+them one after another and sends back one :class:`RunBatch`, whose records (the monthly
+series and every per-run table) are Arrow tables, one per record for the whole task, so
+they are serialised once, compactly, and written to disk as they are.
 """
 
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import socket
 import time
@@ -26,40 +30,22 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pandas as pd
+import pyarrow as pa
 
 from simulation.metrics import summarise
 from simulation.model import ValueChainModel
-from simulation.rng import replicate_seed
+from simulation.parts import TIMESERIES
+from simulation.pool import choose_workers, end_with_parent, runs_per_task, start_fork_server
+from simulation.run_plan import RunSpec, plan_runs, run_label
 from simulation.scenario import Scenario
 
+__all__ = ["RunBatch", "RunOutput", "RunResult", "RunSpec", "collect", "plan_runs", "run", "run_label", "simulate"]
+
 KEY_COLUMNS = ("scenario", "replicate", "month")
-IN_FLIGHT_PER_WORKER = 4  # runs submitted ahead per worker: enough to keep it busy, few enough to stay flat
-
-
-def run_label(scenario: str, replicate: int, point: int | None = None) -> str:
-    """How a run is named in messages and the status log."""
-    at = "" if point is None else f"@{point}"
-    return f"{scenario}{at}#{replicate}"
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run to do: a scenario under one replicate of the root seed."""
-
-    scenario: Scenario
-    seed: int
-    replicate: int
-    point: int | None = None  # design point of a sweep
-
-    @property
-    def label(self) -> str:
-        """``<scenario>#<replicate>`` (``<scenario>@<point>#<replicate>`` in a sweep), for messages."""
-        return run_label(self.scenario.name, self.replicate, self.point)
-
-    @property
-    def spawn_key(self) -> tuple[int, ...]:
-        """The replicate's spawn key under the root seed (recorded in the manifest)."""
-        return tuple(replicate_seed(self.seed, self.replicate).spawn_key)
+# Per-run tables: each is a method of the model returning a DataFrame, travels back with the run
+# and is consolidated into <name>.parquet in the results folder. Add a name here to add a table.
+RUN_TABLES = ("by_group", "income_distribution")
+IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: enough to keep it busy, few enough to stay flat
 
 
 @dataclass
@@ -77,12 +63,65 @@ class RunOutput:
     error: str | None = None
     point: int | None = None
     worker: str = ""
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # by_group, income_distribution
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # any name: by_group, income_distribution, ...
 
     @property
     def label(self) -> str:
         """Same as :attr:`RunSpec.label`."""
         return run_label(self.scenario, self.replicate, self.point)
+
+    def records(self) -> dict[str, pd.DataFrame]:
+        """The monthly series and every per-run table, by record name."""
+        return {TIMESERIES: self.timeseries, **self.tables} if self.status == "ok" else {}
+
+
+@dataclass
+class RunBatch:
+    """The runs of one task: each run's status and summary, and all their records as Arrow tables.
+
+    ``records[name]`` holds the rows of every successful run of the batch, run after run
+    in the order of ``outputs``; ``rows[i][name]`` is how many rows run ``i`` has there.
+    The outputs carry no DataFrames (their rows are in ``records``).
+    """
+
+    outputs: list[RunOutput]
+    records: dict[str, pa.Table] = field(default_factory=dict)
+    rows: list[dict[str, int]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, outputs: list[RunOutput]) -> RunBatch:
+        """Pack finished runs: their records become one Arrow table per record name."""
+        parts: dict[str, list[pa.Table]] = {}
+        rows = []
+        for output in outputs:
+            counts = {}
+            for name, frame in output.records().items():
+                parts.setdefault(name, []).append(pa.Table.from_pandas(frame, preserve_index=False))
+                counts[name] = len(frame)
+            rows.append(counts)
+            output.timeseries, output.tables = None, {}
+        records = {name: pa.concat_tables(tables, promote_options="permissive") for name, tables in parts.items()}
+        return cls(outputs, records, rows)
+
+    def offsets(self) -> list[dict[str, tuple[int, int]]]:
+        """Per output, where its rows are in each record: ``(first row, row count)``."""
+        start: dict[str, int] = dict.fromkeys(self.records, 0)
+        found = []
+        for counts in self.rows:
+            found.append({name: (start[name], n) for name, n in counts.items()})
+            for name, n in counts.items():
+                start[name] += n
+        return found
+
+    def unpacked(self) -> list[RunOutput]:
+        """The outputs with their DataFrames back (for callers that want runs one by one)."""
+        for output, where in zip(self.outputs, self.offsets(), strict=True):
+            if output.status != "ok":
+                continue
+            frames = {name: self.records[name].slice(*span).to_pandas() for name, span in where.items()}
+            output.timeseries = frames.pop(TIMESERIES)
+            output.tables = frames
+        return self.outputs
 
 
 def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
@@ -107,10 +146,7 @@ def simulate(spec: RunSpec) -> RunOutput:
         if spec.point is not None:
             series.insert(0, "point", spec.point)
         series.insert(0, "scenario", spec.scenario.name)
-        tables = {
-            name: keyed(table, spec)
-            for name, table in (("by_group", model.by_group()), ("income_distribution", model.income_distribution()))
-        }
+        tables = {name: keyed(getattr(model, name)(), spec) for name in RUN_TABLES}
         seconds = time.time() - started
         return RunOutput(
             spec.scenario.name,
@@ -142,14 +178,22 @@ def simulate(spec: RunSpec) -> RunOutput:
         )
 
 
-def plan_runs(scenarios: Iterable[Scenario], replications: int, seed: int) -> list[RunSpec]:
-    """Every scenario under replicates 0..replications-1 of the same root seed."""
-    return [RunSpec(sc, seed, r) for r in range(replications) for sc in scenarios]
+def simulate_batch(specs: Sequence[RunSpec]) -> RunBatch:
+    """Run the specs one after another (in a worker) and pack their results."""
+    return RunBatch.of([simulate(spec) for spec in specs])
 
 
-def default_workers() -> int:
-    """All cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+def output_order(specs: Sequence[RunSpec]) -> list[RunSpec]:
+    """The specs in the order of the results tables: scenario (as first given), point, replicate."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
+    return sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))
+
+
+def tasks(specs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
+    """The specs grouped into tasks of a few runs each, neighbours in the results' order."""
+    ordered = output_order(specs)
+    size = runs_per_task(ordered, workers)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def failed_output(spec: RunSpec, error: str, started: float | None = None) -> RunOutput:
@@ -161,12 +205,16 @@ def failed_output(spec: RunSpec, error: str, started: float | None = None) -> Ru
 
 
 class Executor(Protocol):
-    """Runs specs somewhere and yields their outputs as they finish (in any order)."""
+    """Runs specs somewhere and yields their results, a task at a time, as they finish (in any order)."""
 
     description: str
 
+    def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
+        """Run every spec once; yield each task's batch as soon as it is back."""
+        ...
+
     def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
-        """Run every spec once; yield each output as soon as it is back."""
+        """Run every spec once; yield each output (with its DataFrames) as soon as it is back."""
         ...
 
     def close(self) -> None:
@@ -174,43 +222,64 @@ class Executor(Protocol):
         ...
 
 
+def lost_batch(task: Sequence[RunSpec], error: str, started: float | None = None) -> RunBatch:
+    """A task that did not come back from its worker: every run of it failed."""
+    return RunBatch([failed_output(spec, error, started) for spec in task], {}, [{} for _ in task])
+
+
 class LocalPool:
-    """A local process pool (in-process when one worker suffices)."""
+    """A local process pool (in this process when one worker suffices).
+
+    Args:
+        workers: worker processes; ``None`` chooses from the work (:func:`simulation.pool.choose_workers`).
+    """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
-        self.description = f"local process pool, {self.workers} worker{'s' if self.workers > 1 else ''}"
+        self.workers = workers
+        self.description = self._describe(workers) if workers else "local process pool, workers chosen by the work"
+
+    @staticmethod
+    def _describe(workers: int) -> str:
+        return f"local process pool, {workers} worker{'s' if workers > 1 else ''}"
 
     def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
-        """Run the specs, keeping at most a few per worker in flight so memory stays flat."""
-        workers = min(self.workers, len(specs))
+        """Run the specs; yield each output with its DataFrames."""
+        for batch in self.run_batches(specs):
+            yield from batch.unpacked()
+
+    def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
+        """Run the specs in tasks, keeping a few tasks per worker in flight so memory stays flat."""
+        workers = choose_workers(specs, self.workers).workers
+        if self.workers is None:
+            self.description = self._describe(workers)
         if workers <= 1:
-            for spec in specs:
-                yield simulate(spec)
+            for task in tasks(specs, 1):
+                yield simulate_batch(task)
             return
-        context = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        queue = iter(specs)
-        pending: dict[Future[RunOutput], RunSpec] = {}
+        queue = iter(tasks(specs, workers))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=start_fork_server(), initializer=end_with_parent, initargs=(os.getpid(),)
+        )
+        pending: dict[Future[RunBatch], list[RunSpec]] = {}
         try:
-            for spec in itertools.islice(queue, IN_FLIGHT_PER_WORKER * workers):
-                pending[pool.submit(simulate, spec)] = spec
+            for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * workers):
+                pending[pool.submit(simulate_batch, task)] = task
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    spec = pending.pop(future)
+                    task = pending.pop(future)
                     try:
-                        output = future.result()
+                        batch = future.result()
                     except BrokenProcessPool as err:  # a worker process died (killed, out of memory)
-                        output = failed_output(spec, f"worker process died: {err}")
-                    yield output
+                        batch = lost_batch(task, f"worker process died: {err}")
+                    yield batch
                     for following in itertools.islice(queue, 1):
-                        pending[pool.submit(simulate, following)] = following
+                        pending[pool.submit(simulate_batch, following)] = following
         finally:
             pool.shutdown(wait=not pending, cancel_futures=True)
 
     def close(self) -> None:
-        """Nothing to release: the pool lives only while :meth:`run_all` runs."""
+        """Nothing to release: the pool lives only while :meth:`run_batches` runs."""
 
 
 class DaskCluster:
@@ -224,29 +293,35 @@ class DaskCluster:
         self.description = f"Dask distributed scheduler {address}"
 
     def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
-        """Submit the specs a batch at a time and yield outputs as the cluster returns them."""
+        """Run the specs on the cluster; yield each output with its DataFrames."""
+        for batch in self.run_batches(specs):
+            yield from batch.unpacked()
+
+    def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
+        """Submit tasks a few at a time and yield their batches as the cluster returns them."""
         from distributed import as_completed
 
         threads = max(1, sum(self.client.nthreads().values()))
-        queue = iter(specs)
-        pending: dict[Any, RunSpec] = {}
+        queue = iter(tasks(specs, threads))
+        pending: dict[Any, list[RunSpec]] = {}
 
-        def submit(spec: RunSpec) -> Any:
-            future = self.client.submit(simulate, spec, pure=False, key=f"agrifin-{spec.label}-{uuid.uuid4().hex}")
-            pending[future] = spec
+        def submit(task: list[RunSpec]) -> Any:
+            key = f"agrifin-{task[0].label}-{len(task)}-{uuid.uuid4().hex}"
+            future = self.client.submit(simulate_batch, task, pure=False, key=key)
+            pending[future] = task
             return future
 
-        first = [submit(s) for s in itertools.islice(queue, IN_FLIGHT_PER_WORKER * threads)]
+        first = [submit(t) for t in itertools.islice(queue, IN_FLIGHT_PER_WORKER * threads)]
         ongoing = as_completed(first, loop=self.client.loop)
         try:
             for future in ongoing:
-                spec = pending.pop(future)
+                task = pending.pop(future)
                 try:
-                    output = future.result()
+                    batch = future.result()
                 except Exception as err:  # the cluster lost the task (e.g. KilledWorker)
-                    output = failed_output(spec, f"{type(err).__name__}: {err}")
+                    batch = lost_batch(task, f"{type(err).__name__}: {err}")
                 future.release()
-                yield output
+                yield batch
                 for following in itertools.islice(queue, 1):
                     ongoing.add(submit(following))
         finally:
@@ -331,7 +406,8 @@ def run(
         scenarios: a scenario, or several to compare (paired by replicate).
         replications: replicates per scenario.
         seed: root seed; replicate ``r`` uses spawn key ``(r,)`` under it.
-        workers: processes in the local pool (default: all cores).
+        workers: processes in the local pool (default: chosen from the work,
+            :func:`simulation.pool.choose_workers`).
         on_result: called with each run's output as it finishes (progress, storage).
         scheduler: address of a Dask distributed scheduler; runs go there instead of the pool.
 
