@@ -208,11 +208,15 @@ def measure(
     return figures
 
 
-def quick_commands(repeats: int, tree: Path, scratch: Path) -> dict[str, float]:
+def quick_commands(repeats: int, trees: list[Path], scratch: Path) -> dict[Path, dict[str, float]]:
+    """Median seconds of ``validate`` and ``describe`` of the baseline scenario, launch to exit."""
     commands = {"validate": ["validate", str(BASELINE)], "describe": ["describe", str(BASELINE)]}
-    return {
-        name: statistics.median(launch(args, tree, scratch) for _ in range(repeats)) for name, args in commands.items()
-    }
+    seconds: dict[Path, dict[str, list[float]]] = {tree: {name: [] for name in commands} for tree in trees}
+    for _ in range(repeats):
+        for name, args in commands.items():
+            for tree in trees:
+                seconds[tree][name].append(launch(args, tree, scratch))
+    return {tree: {name: statistics.median(found) for name, found in by.items()} for tree, by in seconds.items()}
 
 
 def render(rows: list[dict], quick: dict[str, float]) -> str:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from simulation.results import ResultsFolder
-from simulation.runner import Executor, RunSpec
+
+if TYPE_CHECKING:
+    from simulation.run_plan import RunSpec
+    from simulation.runner import Executor
 
 
 @dataclass

@@ -16,10 +16,13 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIMESERIES = "timeseries"  # the monthly series: <batch>.parquet, consolidated into timeseries.parquet
 
@@ -31,6 +34,15 @@ class RunPart:
     batch: str
     summary: dict[str, Any]
     rows: dict[str, tuple[int, int] | None]  # record -> (first row, count); None: the whole file
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A DataFrame as an Arrow table, column by column (numbers and Arrow-backed text without copying)."""
+    columns = [
+        pa.array(column.to_numpy()) if column.dtype.kind in "iufb" else pa.array(column)
+        for column in (frame[name] for name in frame.columns)
+    ]
+    return pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
 
 
 def record_file(folder: Path, batch: str, record: str) -> Path:
@@ -97,7 +109,7 @@ class RunParts:
         def read(batch: str, start: int | None, stop: int | None) -> pa.Table:
             nonlocal cached
             if cached is None or cached[0] != batch:
-                cached = (batch, pq.read_table(record_file(self.folder, batch, record)))
+                cached = (batch, pq.ParquetFile(record_file(self.folder, batch, record)).read())
             return cached[1] if start is None else cached[1].slice(start, stop - start)
 
         stretch: tuple[str, int | None, int | None] | None = None

@@ -29,15 +29,18 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulation.parts import TIMESERIES, RunParts
-from simulation.runner import RunBatch, RunOutput, RunResult, RunSpec, output_order
+from simulation.parts import TIMESERIES, RunParts, arrow_table
+from simulation.run_plan import RunSpec, output_order
 from simulation.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from simulation.runner import RunBatch, RunOutput, RunResult
 
 PACKAGES = (
     "mesa",
@@ -275,6 +278,8 @@ class ResultsFolder:
 
     def record(self, output: RunOutput, spec: RunSpec | None = None) -> None:
         """Store one finished run (with its DataFrames) as a batch of one."""
+        from simulation.runner import RunBatch
+
         self.record_batch(RunBatch.of([output]), [spec] if spec else None)
 
     def record_batch(self, batch: RunBatch, specs: list[RunSpec] | None = None) -> None:
@@ -367,7 +372,7 @@ class ResultsFolder:
             summary = result.summary
         else:
             summary = self._consolidate(specs or [])
-        write_atomic(self.path / "summary.parquet", parquet_bytes(summary))
+        write_atomic(self.path / "summary.parquet", parquet_bytes(arrow_table(summary) if len(summary) else summary))
         write_atomic(self.path / "summary.csv", summary.to_csv(index=False))
         self.write_manifest(finished=True)
         return summary

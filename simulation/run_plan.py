@@ -6,7 +6,7 @@ an experiment, and decide its workers, before the model is imported.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from simulation.rng import replicate_seed
@@ -42,3 +42,9 @@ class RunSpec:
 def plan_runs(scenarios: Iterable[Scenario], replications: int, seed: int) -> list[RunSpec]:
     """Every scenario under replicates 0..replications-1 of the same root seed."""
     return [RunSpec(sc, seed, r) for r in range(replications) for sc in scenarios]
+
+
+def output_order(specs: Sequence[RunSpec]) -> list[RunSpec]:
+    """The specs in the order of the results tables: scenario (as first given), point, replicate."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
+    return sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))

@@ -34,9 +34,9 @@ import pyarrow as pa
 
 from simulation.metrics import summarise
 from simulation.model import ValueChainModel
-from simulation.parts import TIMESERIES
+from simulation.parts import TIMESERIES, arrow_table
 from simulation.pool import choose_workers, end_with_parent, runs_per_task, start_fork_server
-from simulation.run_plan import RunSpec, plan_runs, run_label
+from simulation.run_plan import RunSpec, output_order, plan_runs, run_label
 from simulation.scenario import Scenario
 
 __all__ = ["RunBatch", "RunOutput", "RunResult", "RunSpec", "collect", "plan_runs", "run", "run_label", "simulate"]
@@ -90,17 +90,16 @@ class RunBatch:
 
     @classmethod
     def of(cls, outputs: list[RunOutput]) -> RunBatch:
-        """Pack finished runs: their records become one Arrow table per record name."""
-        parts: dict[str, list[pa.Table]] = {}
+        """Pack finished runs: each record of all of them becomes one Arrow table."""
+        frames: dict[str, list[pd.DataFrame]] = {}
         rows = []
         for output in outputs:
-            counts = {}
-            for name, frame in output.records().items():
-                parts.setdefault(name, []).append(pa.Table.from_pandas(frame, preserve_index=False))
-                counts[name] = len(frame)
-            rows.append(counts)
+            records = output.records()
+            for name, frame in records.items():
+                frames.setdefault(name, []).append(frame)
+            rows.append({name: len(frame) for name, frame in records.items()})
             output.timeseries, output.tables = None, {}
-        records = {name: pa.concat_tables(tables, promote_options="permissive") for name, tables in parts.items()}
+        records = {name: arrow_table(pd.concat(parts, ignore_index=True)) for name, parts in frames.items()}
         return cls(outputs, records, rows)
 
     def offsets(self) -> list[dict[str, tuple[int, int]]]:
@@ -181,12 +180,6 @@ def simulate(spec: RunSpec) -> RunOutput:
 def simulate_batch(specs: Sequence[RunSpec]) -> RunBatch:
     """Run the specs one after another (in a worker) and pack their results."""
     return RunBatch.of([simulate(spec) for spec in specs])
-
-
-def output_order(specs: Sequence[RunSpec]) -> list[RunSpec]:
-    """The specs in the order of the results tables: scenario (as first given), point, replicate."""
-    order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
-    return sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))
 
 
 def tasks(specs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
