@@ -42,7 +42,7 @@ SECONDS_PER_HOUSEHOLD_MONTH = 0.35e-6
 POOL_START_SECONDS = 0.6
 TASK_SECONDS = 1.0  # model work grouped into one task (at most; fewer runs when there are few)
 TASKS_PER_WORKER = 4  # at least this many tasks per worker, so the last ones balance out
-PRELOAD = ["simulation.runner"]  # imported once in the fork server; its children start with it
+PRELOAD = ["simulation.model", "simulation.runner"]  # imported once in the fork server; its children start with them
 WATCH_INTERVAL_SECONDS = 1.0  # where a process cannot be waited on directly, how often to look
 
 

@@ -20,24 +20,29 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
 
 from simulation.metrics import summarise
-from simulation.model import ValueChainModel
 from simulation.parts import TIMESERIES, arrow_table
 from simulation.pool import choose_workers, end_with_parent, runs_per_task, start_fork_server
 from simulation.run_plan import RunSpec, output_order, plan_runs, run_label
 from simulation.scenario import Scenario
+
+if TYPE_CHECKING:
+    from simulation.model import ValueChainModel
 
 __all__ = ["RunBatch", "RunOutput", "RunResult", "RunSpec", "collect", "plan_runs", "run", "run_label", "simulate"]
 
@@ -123,6 +128,25 @@ class RunBatch:
         return self.outputs
 
 
+def __getattr__(name: str) -> Any:
+    """``runner.ValueChainModel``: the model class, imported on first use (PEP 562).
+
+    A process that only hands runs to workers never imports the model; tests and
+    ``--profile`` may replace ``runner.ValueChainModel`` with a subclass.
+    """
+    if name == "ValueChainModel":
+        from simulation.model import ValueChainModel
+
+        globals()[name] = ValueChainModel
+        return ValueChainModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def model_class() -> type[ValueChainModel]:
+    """The model class runs are built from (``runner.ValueChainModel``, possibly replaced)."""
+    return globals().get("ValueChainModel") or __getattr__("ValueChainModel")
+
+
 def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     """A per-run table with the run's key columns in front (scenario, [point], replicate)."""
     table.insert(0, "replicate", spec.replicate)
@@ -137,7 +161,7 @@ def simulate(spec: RunSpec) -> RunOutput:
     started = time.time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        model = ValueChainModel(spec.scenario, seed=spec.seed, replicate=spec.replicate)
+        model = model_class()(spec.scenario, seed=spec.seed, replicate=spec.replicate)
         series = model.run_to_end()
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
@@ -221,10 +245,17 @@ def lost_batch(task: Sequence[RunSpec], error: str, started: float | None = None
 
 
 class LocalPool:
-    """A local process pool (in this process when one worker suffices).
+    """A local process pool whose first worker is this process itself.
+
+    With ``workers`` = n, this process runs tasks too (taking them from the back of the
+    list) while n - 1 pool processes, forked from the model-preloaded fork server, take
+    them from the front; a feeder thread hands each pool process its next task the moment
+    it sends one back. So the first runs start as soon as this process has imported the
+    model, as with one worker, and the pool joins when it is ready.
 
     Args:
-        workers: worker processes; ``None`` chooses from the work (:func:`simulation.pool.choose_workers`).
+        workers: worker processes, this one included; ``None`` chooses from the work
+            (:func:`simulation.pool.choose_workers`).
     """
 
     def __init__(self, workers: int | None = None) -> None:
@@ -241,38 +272,81 @@ class LocalPool:
             yield from batch.unpacked()
 
     def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
-        """Run the specs in tasks, keeping a few tasks per worker in flight so memory stays flat."""
+        """Run the specs in tasks, here and in the pool, yielding each task's batch as it is done."""
         workers = choose_workers(specs, self.workers).workers
         if self.workers is None:
             self.description = self._describe(workers)
+        work = deque(tasks(specs, workers))
+        outstanding = len(work)
         if workers <= 1:
-            for task in tasks(specs, 1):
-                yield simulate_batch(task)
+            while work:
+                yield simulate_batch(work.popleft())
             return
-        queue = iter(tasks(specs, workers))
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=start_fork_server(), initializer=end_with_parent, initargs=(os.getpid(),)
+            max_workers=workers - 1,
+            mp_context=start_fork_server(),
+            initializer=end_with_parent,
+            initargs=(os.getpid(),),
         )
-        pending: dict[Future[RunBatch], list[RunSpec]] = {}
+        feeder = PoolFeeder(pool, work, workers - 1)
+        feeder.start()
         try:
-            for task in itertools.islice(queue, IN_FLIGHT_PER_WORKER * workers):
-                pending[pool.submit(simulate_batch, task)] = task
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        batch = future.result()
-                    except BrokenProcessPool as err:  # a worker process died (killed, out of memory)
-                        batch = lost_batch(task, f"worker process died: {err}")
-                    yield batch
-                    for following in itertools.islice(queue, 1):
-                        pending[pool.submit(simulate_batch, following)] = following
+            while outstanding:
+                try:
+                    batch = feeder.done.get_nowait()
+                except Empty:
+                    task = take_last(work)
+                    batch = simulate_batch(task) if task is not None else feeder.done.get()
+                outstanding -= 1
+                yield batch
         finally:
-            pool.shutdown(wait=not pending, cancel_futures=True)
+            work.clear()
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Nothing to release: the pool lives only while :meth:`run_batches` runs."""
+
+
+def take_last(work: deque[list[RunSpec]]) -> list[RunSpec] | None:
+    """The last task of the list, or None when it is empty (the feeder takes from the front)."""
+    try:
+        return work.pop()
+    except IndexError:
+        return None
+
+
+class PoolFeeder(threading.Thread):
+    """Keeps each pool process busy with one task from the front of ``work``; results go to ``done``."""
+
+    def __init__(self, pool: ProcessPoolExecutor, work: deque[list[RunSpec]], processes: int) -> None:
+        super().__init__(name="agrifin-pool-feeder", daemon=True)
+        self.pool = pool
+        self.work = work
+        self.processes = processes
+        self.done: SimpleQueue[RunBatch] = SimpleQueue()
+
+    def run(self) -> None:
+        """Submit, wait for any task to come back, pass it on, submit the next; until no work is left."""
+        pending: dict[Future[RunBatch], list[RunSpec]] = {}
+        while True:
+            while len(pending) < self.processes:
+                try:
+                    task = self.work.popleft()
+                except IndexError:
+                    break
+                try:
+                    pending[self.pool.submit(simulate_batch, task)] = task
+                except (BrokenProcessPool, RuntimeError) as err:  # the pool is gone: report the task lost
+                    self.done.put(lost_batch(task, f"worker process died: {err}"))
+            if not pending:
+                return
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    self.done.put(future.result())
+                except (BrokenProcessPool, CancelledError) as err:  # a worker process died (killed, out of memory)
+                    self.done.put(lost_batch(task, f"worker process died: {err}"))
 
 
 class DaskCluster:
