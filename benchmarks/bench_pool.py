@@ -2,8 +2,8 @@
 
 Runs ``--runs`` replicates of a ``--households`` county for ``--years`` years through
 :class:`simulation.runner.LocalPool`, first with one worker (in this process), then with
-two worker processes (pool start-up included), and prints runs per second and the
-parallel efficiency t1 / (2 * t2). Outputs are dropped as they arrive, as a sweep does.
+two workers (this process and one pool process; pool start-up included), and prints runs
+per second and the parallel efficiency t1 / (2 * t2). Outputs are dropped as they arrive, as a sweep does.
 
 Usage::
 

@@ -1,20 +1,24 @@
 """Carrying out an experiment's runs into its results folder.
 
 Runs that already have their part on disk (an interrupted experiment continued with
-``--resume``) are skipped; every other run goes to the executor, and each output is
-written to the folder the moment it comes back, so memory stays flat however many runs
-there are. At the end the parts are consolidated into the folder's tables.
+``--resume``) are skipped; every other run goes to the executor, and each task's batch of
+runs is written to the folder the moment it comes back, so memory stays flat however
+many runs there are. At the end the parts are consolidated into the folder's tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from simulation.results import ResultsFolder
-from simulation.runner import Executor, RunSpec
+
+if TYPE_CHECKING:
+    from simulation.run_plan import RunSpec
+    from simulation.runner import Executor
 
 
 @dataclass
@@ -49,11 +53,12 @@ def carry_out(
     by_label = {spec.label: spec for spec in to_do}
     folder.begin(len(to_do), executor.description)
     failures = []
-    for output in executor.run_all(to_do):
-        folder.record(output, by_label[output.label])
-        if output.status != "ok":
-            failures.append((output.label, (output.error or "unknown error").splitlines()[0]))
-        if on_run is not None:
-            on_run()
+    for batch in executor.run_batches(to_do):
+        folder.record_batch(batch, [by_label[output.label] for output in batch.outputs])
+        for output in batch.outputs:
+            if output.status != "ok":
+                failures.append((output.label, (output.error or "unknown error").splitlines()[0]))
+            if on_run is not None:
+                on_run()
     summary = folder.finish(specs=specs)
     return CampaignOutcome(summary, len(specs), len(to_do), len(specs) - len(to_do), failures)

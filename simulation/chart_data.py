@@ -19,7 +19,7 @@ import pandas as pd
 
 from simulation.chart_text import tr
 from simulation.charts import scenario_colours
-from simulation.results import RUN_TABLES
+from simulation.runner import RUN_TABLES
 
 OLDER_RUN = "results from an older agrifin, or a run that did not produce it"
 PARQUET_TABLES = ("timeseries", "summary", *RUN_TABLES)

@@ -26,7 +26,7 @@ from simulation.cli_runs import (
 from simulation.experiments import Factor, check_factors, make_design, parse_vary, point_scenarios
 from simulation.limits import design_points
 from simulation.metrics import METRIC_BY_NAME, METRIC_NAMES
-from simulation.runner import RunSpec, plan_runs
+from simulation.run_plan import RunSpec, plan_runs
 
 HEADLINE = "relapse_rate"
 SHOWN_POINTS = 20

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from simulation.scenario import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulation.campaign import CampaignOutcome
     from simulation.folder_claim import FolderClaim
+    from simulation.pool import WorkerChoice
     from simulation.profiling import PhaseProfile
     from simulation.results import ResultsFolder
     from simulation.runner import Executor, RunSpec
@@ -117,7 +119,12 @@ def run_options(func):
             type=click.Path(path_type=Path),
             help="Results folder (default results/<scenario>-<UTC time>).",
         ),
-        click.option("--workers", type=click.IntRange(min=1), help="Local worker processes (default: all cores)."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Local worker processes (default: chosen from the work, one for small experiments; "
+            "the choice is in manifest.json).",
+        ),
         click.option(
             "--scheduler",
             metavar="ADDRESS",
@@ -192,10 +199,10 @@ def check_memory(scenarios: list[Scenario], opts: RunOptions) -> None:
             f"--households {largest.population.households:,} ({largest.name}): one run needs about "
             f"{need / gigabytes:.1f} GB of memory and {available / gigabytes:.1f} GB is available; use fewer households"
         )
-    from simulation.runner import default_workers
+    from simulation.pool import usable_cores
 
     runs = len(scenarios) * opts.replications
-    workers = 1 if opts.profile else min(runs, opts.workers or default_workers())
+    workers = 1 if opts.profile else min(runs, opts.workers or usable_cores())
     at_once = max(1, min(workers, available // need))
     if at_once < workers:
         raise BadInput(
@@ -241,10 +248,14 @@ def check_address(opts: RunOptions) -> None:
             raise BadInput(f"--scheduler {opts.scheduler}: {err}") from None
 
 
-def connect(opts: RunOptions) -> Executor:
+def connect(opts: RunOptions, workers: int | None = None) -> Executor:
     """The executor: the Dask cluster if one is named, else the local pool (bad address: exit 2).
 
     With ``--profile`` the runs execute in this process, one after another.
+
+    Args:
+        opts: the command's options.
+        workers: local worker processes (default ``--workers``, else chosen from the work).
     """
     from simulation.runner import LocalPool, make_executor
 
@@ -253,11 +264,29 @@ def connect(opts: RunOptions) -> Executor:
     from simulation.scheduler_check import SchedulerError
 
     try:
-        return make_executor(opts.workers, opts.scheduler)
+        return make_executor(workers or opts.workers, opts.scheduler)
     except SchedulerError as err:
         raise BadInput(f"--scheduler {opts.scheduler}: {err}") from None
     except (OSError, TimeoutError) as err:
         raise BadInput(f"--scheduler {opts.scheduler}: cannot reach the Dask scheduler ({err})") from None
+
+
+def local_workers(specs: list[RunSpec], opts: RunOptions) -> WorkerChoice | None:
+    """The local pool's workers for these runs (None on a Dask cluster).
+
+    When several, the pool's fork server is started now: it imports the model in its own
+    process while this one goes on importing it too.
+    """
+    from simulation.pool import WorkerChoice, choose_workers, start_fork_server
+
+    if opts.profile:
+        return WorkerChoice(1, "--profile runs in this process")
+    if opts.scheduler:
+        return None
+    choice = choose_workers(specs, opts.workers)
+    if choice.workers > 1:
+        start_fork_server()
+    return choice
 
 
 @dataclass
@@ -273,14 +302,10 @@ class Plan:
 
 
 def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, CampaignOutcome]:
-    """Open (or reopen) the folder, run what is left with a progress bar, consolidate.
+    """Claim (or reclaim) the folder, run what is left with a progress bar, consolidate.
 
     Exits with status 130 and a hint to resume when interrupted.
     """
-    from simulation.campaign import carry_out
-    from simulation.experiments import design_fingerprint
-    from simulation.results import ResultsFolder, plan_fingerprint
-
     check_profile(opts)
     check_address(opts)
     claim = claim_folder(opts, plan.label)  # before any work: a second process gets exit 2 here
@@ -288,21 +313,29 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
     if context is not None:
         context.call_on_close(claim.release)  # held until the command has written everything
     path = claim.path
-    design_hash = design_fingerprint(plan.design, plan.kind) if plan.design is not None else None
-    experiment = {
-        "kind": plan.kind,
-        "replications": opts.replications,
-        "runs": len(plan.specs),
-        "fingerprint": plan_fingerprint(plan.specs, plan.kind, design_hash),
-        "design_hash": design_hash,
-        **(plan.details or {}),
-    }
-    command = ["agrifin", *sys.argv[1:]]
-    folder_args = (path, plan.scenarios, opts.seed, command, experiment, plan.design)
-    resuming = opts.resume and (path / "manifest.json").exists()
     try:
+        local_workers(plan.specs, opts)  # first, so that a fork server starts before the model is imported here
+
+        from simulation.campaign import carry_out
+        from simulation.experiments import design_fingerprint
+        from simulation.results import ResultsFolder, plan_fingerprint
+
+        design_hash = design_fingerprint(plan.design, plan.kind) if plan.design is not None else None
+        experiment = {
+            "kind": plan.kind,
+            "replications": opts.replications,
+            "runs": len(plan.specs),
+            "fingerprint": plan_fingerprint(plan.specs, plan.kind, design_hash),
+            "design_hash": design_hash,
+            **(plan.details or {}),
+        }
+        command = ["agrifin", *sys.argv[1:]]
+        folder_args = (path, plan.scenarios, opts.seed, command, experiment, plan.design)
+        resuming = opts.resume and (path / "manifest.json").exists()
         previous = ResultsFolder.resume(*folder_args) if resuming else None  # a mismatch exits 2 here
-        executor = connect(opts)  # a bad address leaves nothing behind
+        to_do = [s for s in plan.specs if previous is None or not previous.is_finished(s)]
+        choice = local_workers(to_do, opts)
+        executor = connect(opts, choice.workers if choice else None)  # a bad address leaves nothing behind
     except BaseException:
         claim.abandon()
         raise
@@ -311,6 +344,8 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
         with writing_results(path):
             folder = previous or ResultsFolder(*folder_args)
             folder.experiment["executor"] = executor.description
+            if choice is not None:
+                folder.experiment["workers"] = choice.as_dict()
         with click.progressbar(
             length=sum(not folder.is_finished(s) for s in plan.specs),
             label="runs",
@@ -402,6 +437,8 @@ def finish_standard(
     if outcome.summary.empty:
         return
     if not opts.no_charts:
+        import pandas as pd
+
         from simulation.charts import draw_standard_charts
 
         timeseries = pd.read_parquet(path / "timeseries.parquet")

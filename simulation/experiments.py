@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from simulation.scenario import Scenario, ScenarioError, apply_overrides, validate_scenario
 
@@ -102,6 +101,8 @@ def grid_design(factors: list[Factor]) -> pd.DataFrame:
 
 def lhs_design(factors: list[Factor], samples: int, seed: int) -> pd.DataFrame:
     """Latin hypercube of ``samples`` points (scipy.stats.qmc), reproducible from ``seed``."""
+    from scipy.stats import qmc
+
     unit = qmc.LatinHypercube(d=len(factors), rng=np.random.default_rng(seed)).random(samples)
     return _table(factors, np.column_stack([f.scale(unit[:, i]) for i, f in enumerate(factors)]))
 

@@ -1,17 +1,23 @@
 """The results folder of DESIGN.md section 5, written atomically as runs finish.
 
-Each finished run is written at once as ``runs/<scenario>[__p<point>]__r<replicate>.parquet``
-(and its summary row as JSON), and its status appended to ``runs/status.jsonl``, so a crash
-loses no finished work and ``--resume`` knows what is left. :meth:`ResultsFolder.finish`
-streams the parts, one at a time, into ``timeseries.parquet`` and gathers
+Runs come back in batches (the runs of one task, :class:`simulation.runner.RunBatch`).
+Each batch is written at once as ``runs/<batch>.parquet`` (the monthly series of its
+runs), ``runs/<batch>.<table>.parquet`` (each per-run table) and, last, ``runs/<batch>.json``
+(each run's key, summary row and where its rows are): a batch whose JSON is on disk is
+finished. Each run's status is then appended to ``runs/status.jsonl``. So a crash loses at
+most the runs still in flight, and ``--resume`` knows what is left.
+:meth:`ResultsFolder.finish` streams the runs, in the results' order and one batch at a
+time, into ``timeseries.parquet`` and ``<table>.parquet``, and gathers
 ``summary.parquet``/``.csv``; ``manifest.json`` records provenance and every run's status.
 Every file except the append-only status log is written under a temporary name and
-renamed into place.
+renamed into place. Folders written one file per run (``runs/<run>.parquet`` and
+``runs/<run>.json``, before issue 24) are read as batches of one run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -23,13 +29,18 @@ import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulation.runner import RunOutput, RunResult, RunSpec
+from simulation.parts import TIMESERIES, RunParts, arrow_table
+from simulation.run_plan import RunSpec, output_order
 from simulation.scenario import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from simulation.runner import RunBatch, RunOutput, RunResult
 
 PACKAGES = (
     "mesa",
@@ -90,10 +101,13 @@ def inside(root: Path, target: Path) -> Path:
     return target
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as Parquet bytes (pyarrow)."""
+def parquet_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
+    """A DataFrame (or an Arrow table) as Parquet bytes (pyarrow)."""
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    if isinstance(frame, pa.Table):
+        pq.write_table(frame, buffer)
+    else:
+        frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
 
 
@@ -113,8 +127,9 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+@functools.cache
 def environment() -> dict[str, Any]:
-    """Python, platform and package versions, for provenance."""
+    """Python, platform and package versions, for provenance (looked up once per process)."""
     versions = {}
     for name in PACKAGES:
         try:
@@ -183,8 +198,10 @@ class ResultsFolder:
         self.sessions: list[dict[str, Any]] = []
         self.runs: dict[str, dict[str, Any]] = {}
         self._manifest_written = 0.0
+        self._batches = 0
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "runs").mkdir(exist_ok=True)
+        self.parts = RunParts(self.path / "runs")
         self._write_scenarios()
 
     @classmethod
@@ -220,6 +237,7 @@ class ResultsFolder:
         folder.sessions = old.get("sessions", [])
         for entry in folder.read_status_log():
             folder.runs[entry["part"]] = entry
+        folder.parts.scan()
         return folder
 
     def _write_scenarios(self) -> None:
@@ -253,9 +271,8 @@ class ResultsFolder:
         return entries
 
     def is_finished(self, spec: RunSpec) -> bool:
-        """Whether a run's part and summary are both on disk (what --resume skips)."""
-        stem = self.part_name(spec.scenario.name, spec.replicate, spec.point)
-        return (self.path / "runs" / f"{stem}.parquet").exists() and (self.path / "runs" / f"{stem}.json").exists()
+        """Whether a run's records and summary are on disk (what --resume skips)."""
+        return self.part_name(spec.scenario.name, spec.replicate, spec.point) in self.parts
 
     def begin(self, specs_to_run: int, executor: str) -> None:
         """Note a session (first start or resume) and write the manifest before any run."""
@@ -265,29 +282,53 @@ class ResultsFolder:
         self.write_manifest(finished=False)
 
     def record(self, output: RunOutput, spec: RunSpec | None = None) -> None:
-        """Store one finished run: its series and summary at once, its status in the log."""
-        stem = self.part_name(output.scenario, output.replicate, output.point)
-        inside(self.path / "runs", self.path / "runs" / f"{stem}.parquet")
-        if output.status == "ok":
-            for name, table in output.tables.items():
-                write_atomic(self.path / "runs" / f"{stem}.{name}.parquet", parquet_bytes(table))
-            write_atomic(self.path / "runs" / f"{stem}.parquet", parquet_bytes(output.timeseries))
-            write_atomic(self.path / "runs" / f"{stem}.json", json.dumps(output.summary))
-        entry = {
-            "part": stem,
-            "scenario": output.scenario,
-            "point": output.point,
-            "replicate": output.replicate,
-            "spawn_key": list(spec.spawn_key) if spec else [output.replicate],
-            "status": output.status,
-            "seconds": round(output.seconds, 3),
-            "started": dt.datetime.fromtimestamp(output.started, dt.UTC).isoformat(),
-            "worker": output.worker,
-            "error": output.error,
-        }
-        self.runs[stem] = entry
+        """Store one finished run (with its DataFrames) as a batch of one."""
+        from simulation.runner import RunBatch
+
+        self.record_batch(RunBatch.of([output]), [spec] if spec else None)
+
+    def record_batch(self, batch: RunBatch, specs: list[RunSpec] | None = None) -> None:
+        """Store the runs of one task: their records and summaries at once, their statuses in the log.
+
+        Args:
+            batch: what the task sent back.
+            specs: the task's runs, in the batch's order (for their spawn keys).
+        """
+        self._batches += 1
+        name = f"batch-s{len(self.sessions):03d}-{self._batches:06d}"
+        stems = [self.part_name(o.scenario, o.replicate, o.point) for o in batch.outputs]
+        for stem in stems:  # a scenario name never makes a path outside the folder
+            inside(self.path / "runs", self.path / "runs" / f"{stem}.parquet")
+        ok = [i for i, output in enumerate(batch.outputs) if output.status == "ok"]
+        if ok:
+            where = batch.offsets()
+            self.parts.write_batch(
+                name,
+                [stems[i] for i in ok],
+                [batch.outputs[i].summary for i in ok],
+                batch.records,
+                [where[i] for i in ok],
+            )
+        lines = []
+        for i, output in enumerate(batch.outputs):
+            spec = specs[i] if specs else None
+            entry = {
+                "part": stems[i],
+                "batch": name if output.status == "ok" else None,
+                "scenario": output.scenario,
+                "point": output.point,
+                "replicate": output.replicate,
+                "spawn_key": list(spec.spawn_key) if spec else [output.replicate],
+                "status": output.status,
+                "seconds": round(output.seconds, 3),
+                "started": dt.datetime.fromtimestamp(output.started, dt.UTC).isoformat(),
+                "worker": output.worker,
+                "error": output.error,
+            }
+            self.runs[stems[i]] = entry
+            lines.append(json.dumps(entry) + "\n")
         with open(self.status_log, "a", encoding="utf-8") as log:
-            log.write(json.dumps(entry) + "\n")
+            log.write("".join(lines))
             log.flush()
             os.fsync(log.fileno())
         if time.monotonic() - self._manifest_written > MANIFEST_INTERVAL_SECONDS:
@@ -338,70 +379,29 @@ class ResultsFolder:
             summary = result.summary
         else:
             summary = self._consolidate(specs or [])
-            for name in RUN_TABLES:
-                self._stream_parts(specs or [], f".{name}", self.path / f"{name}.parquet")
-        write_atomic(self.path / "summary.parquet", parquet_bytes(summary))
+        write_atomic(self.path / "summary.parquet", parquet_bytes(arrow_table(summary) if len(summary) else summary))
         write_atomic(self.path / "summary.csv", summary.to_csv(index=False))
         self.write_manifest(finished=True)
         return summary
 
-    def _stream_parts(self, specs: list[RunSpec], suffix: str, target: Path) -> None:
-        """Stream the finished runs' parts ``runs/<stem><suffix>.parquet`` into one file, one part at a time."""
-        order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
-        ordered = sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=self.path)
-        os.close(fd)
-        writer: pq.ParquetWriter | None = None
-        try:
-            for spec in ordered:
-                part = (
-                    self.path
-                    / "runs"
-                    / f"{self.part_name(spec.scenario.name, spec.replicate, spec.point)}{suffix}.parquet"
-                )
-                if not (self.is_finished(spec) and part.exists()):
-                    continue
-                table = pq.read_table(part)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-            if writer is not None:
-                writer.close()
-                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
-                os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-
     def _consolidate(self, specs: list[RunSpec]) -> pd.DataFrame:
-        order = {name: i for i, name in enumerate(dict.fromkeys(s.scenario.name for s in specs))}
-        ordered = sorted(specs, key=lambda s: (order[s.scenario.name], s.point or 0, s.replicate))
+        """Stream every finished run's records into the folder's tables; return the summary table."""
+        ordered = [s for s in output_order(specs) if self.is_finished(s)]
+        stems = [self.part_name(s.scenario.name, s.replicate, s.point) for s in ordered]
+        written = {
+            record: self.parts.stream(stems, record, self.path / f"{record}.parquet")
+            for record in self.parts.records(stems)
+        }
+        if not written.get(TIMESERIES):
+            empty = pd.DataFrame(columns=["scenario", "replicate", "month"])
+            write_atomic(self.path / f"{TIMESERIES}.parquet", parquet_bytes(empty))
         rows = []
-        target = self.path / "timeseries.parquet"
-        fd, tmp = tempfile.mkstemp(prefix=".timeseries.parquet.", suffix=".tmp", dir=self.path)
-        os.close(fd)
-        writer: pq.ParquetWriter | None = None
-        try:
-            for spec in ordered:
-                if not self.is_finished(spec):
-                    continue
-                stem = self.part_name(spec.scenario.name, spec.replicate, spec.point)
-                table = pq.read_table(self.path / "runs" / f"{stem}.parquet")
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-                keys = {"scenario": spec.scenario.name}
-                if spec.point is not None:
-                    keys["point"] = spec.point
-                keys["replicate"] = spec.replicate
-                rows.append({**keys, **json.loads((self.path / "runs" / f"{stem}.json").read_text())})
-            if writer is not None:
-                writer.close()
-                os.chmod(tmp, 0o666 & ~_UMASK)
-                os.replace(tmp, target)
-            else:
-                write_atomic(target, parquet_bytes(pd.DataFrame(columns=["scenario", "replicate", "month"])))
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        for spec, stem in zip(ordered, stems, strict=True):
+            keys: dict[str, Any] = {"scenario": spec.scenario.name}
+            if spec.point is not None:
+                keys["point"] = spec.point
+            keys["replicate"] = spec.replicate
+            rows.append({**keys, **self.parts.finished[stem].summary})
         summary = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["scenario", "replicate"])
         if self.design is not None and rows:
             position = summary.columns.get_loc("replicate") + 1
@@ -409,9 +409,6 @@ class ResultsFolder:
             for offset, column in enumerate(values.columns):
                 summary.insert(position + offset, column, values[column].to_numpy())
         return summary
-
-
-RUN_TABLES = ("by_group", "income_distribution", "relapse_causes")
 
 
 def read_results(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

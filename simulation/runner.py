@@ -8,59 +8,50 @@ reported as failed; the others go on.
 Executors share one interface (:class:`Executor`): a local process pool
 (:class:`LocalPool`) or a Dask distributed cluster (:class:`DaskCluster`). Both call the
 same :func:`simulate`, so the same seed gives bit-identical results on either.
+
+Runs travel in tasks of a few runs (:func:`simulation.pool.runs_per_task`): a task runs
+them one after another and sends back one :class:`RunBatch`, whose records (the monthly
+series and every per-run table) are Arrow tables, one per record for the whole task, so
+they are serialised once, compactly, and written to disk as they are.
 """
 
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import socket
+import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from queue import Empty, SimpleQueue
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from simulation.metrics import summarise
-from simulation.model import ValueChainModel
-from simulation.rng import replicate_seed
+from simulation.parts import TIMESERIES, arrow_table
+from simulation.pool import choose_workers, end_with_parent, runs_per_task, start_fork_server
+from simulation.run_plan import RunSpec, output_order, plan_runs, run_label
 from simulation.scenario import Scenario
 
+if TYPE_CHECKING:
+    from simulation.model import ValueChainModel
+
+__all__ = ["RunBatch", "RunOutput", "RunResult", "RunSpec", "collect", "plan_runs", "run", "run_label", "simulate"]
+
 KEY_COLUMNS = ("scenario", "replicate", "month")
-IN_FLIGHT_PER_WORKER = 4  # runs submitted ahead per worker: enough to keep it busy, few enough to stay flat
-
-
-def run_label(scenario: str, replicate: int, point: int | None = None) -> str:
-    """How a run is named in messages and the status log."""
-    at = "" if point is None else f"@{point}"
-    return f"{scenario}{at}#{replicate}"
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run to do: a scenario under one replicate of the root seed."""
-
-    scenario: Scenario
-    seed: int
-    replicate: int
-    point: int | None = None  # design point of a sweep
-
-    @property
-    def label(self) -> str:
-        """``<scenario>#<replicate>`` (``<scenario>@<point>#<replicate>`` in a sweep), for messages."""
-        return run_label(self.scenario.name, self.replicate, self.point)
-
-    @property
-    def spawn_key(self) -> tuple[int, ...]:
-        """The replicate's spawn key under the root seed (recorded in the manifest)."""
-        return tuple(replicate_seed(self.seed, self.replicate).spawn_key)
+# Per-run tables: each is a method of the model returning a DataFrame, travels back with the run
+# and is consolidated into <name>.parquet in the results folder. Add a name here to add a table.
+RUN_TABLES = ("by_group", "income_distribution", "relapse_causes")
+IN_FLIGHT_PER_WORKER = 2  # tasks submitted ahead per worker: enough to keep it busy, few enough to stay flat
 
 
 @dataclass
@@ -78,12 +69,83 @@ class RunOutput:
     error: str | None = None
     point: int | None = None
     worker: str = ""
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # by_group, income_distribution
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # any name: by_group, income_distribution, ...
 
     @property
     def label(self) -> str:
         """Same as :attr:`RunSpec.label`."""
         return run_label(self.scenario, self.replicate, self.point)
+
+    def records(self) -> dict[str, pd.DataFrame]:
+        """The monthly series and every per-run table, by record name."""
+        return {TIMESERIES: self.timeseries, **self.tables} if self.status == "ok" else {}
+
+
+@dataclass
+class RunBatch:
+    """The runs of one task: each run's status and summary, and all their records as Arrow tables.
+
+    ``records[name]`` holds the rows of every successful run of the batch, run after run
+    in the order of ``outputs``; ``rows[i][name]`` is how many rows run ``i`` has there.
+    The outputs carry no DataFrames (their rows are in ``records``).
+    """
+
+    outputs: list[RunOutput]
+    records: dict[str, pa.Table] = field(default_factory=dict)
+    rows: list[dict[str, int]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, outputs: list[RunOutput]) -> RunBatch:
+        """Pack finished runs: each record of all of them becomes one Arrow table."""
+        frames: dict[str, list[pd.DataFrame]] = {}
+        rows = []
+        for output in outputs:
+            records = output.records()
+            for name, frame in records.items():
+                frames.setdefault(name, []).append(frame)
+            rows.append({name: len(frame) for name, frame in records.items()})
+            output.timeseries, output.tables = None, {}
+        records = {name: arrow_table(pd.concat(parts, ignore_index=True)) for name, parts in frames.items()}
+        return cls(outputs, records, rows)
+
+    def offsets(self) -> list[dict[str, tuple[int, int]]]:
+        """Per output, where its rows are in each record: ``(first row, row count)``."""
+        start: dict[str, int] = dict.fromkeys(self.records, 0)
+        found = []
+        for counts in self.rows:
+            found.append({name: (start[name], n) for name, n in counts.items()})
+            for name, n in counts.items():
+                start[name] += n
+        return found
+
+    def unpacked(self) -> list[RunOutput]:
+        """The outputs with their DataFrames back (for callers that want runs one by one)."""
+        for output, where in zip(self.outputs, self.offsets(), strict=True):
+            if output.status != "ok":
+                continue
+            frames = {name: self.records[name].slice(*span).to_pandas() for name, span in where.items()}
+            output.timeseries = frames.pop(TIMESERIES)
+            output.tables = frames
+        return self.outputs
+
+
+def __getattr__(name: str) -> Any:
+    """``runner.ValueChainModel``: the model class, imported on first use (PEP 562).
+
+    A process that only hands runs to workers never imports the model; tests and
+    ``--profile`` may replace ``runner.ValueChainModel`` with a subclass.
+    """
+    if name == "ValueChainModel":
+        from simulation.model import ValueChainModel
+
+        globals()[name] = ValueChainModel
+        return ValueChainModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def model_class() -> type[ValueChainModel]:
+    """The model class runs are built from (``runner.ValueChainModel``, possibly replaced)."""
+    return globals().get("ValueChainModel") or __getattr__("ValueChainModel")
 
 
 def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
@@ -121,7 +183,7 @@ def simulate(spec: RunSpec) -> RunOutput:
     started = time.time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        model = ValueChainModel(spec.scenario, seed=spec.seed, replicate=spec.replicate)
+        model = model_class()(spec.scenario, seed=spec.seed, replicate=spec.replicate)
         series = model.run_to_end()
         check_finite(series, "monthly records")
         assessment = (series["month"].to_numpy() % 12) == 0
@@ -130,14 +192,7 @@ def simulate(spec: RunSpec) -> RunOutput:
         if spec.point is not None:
             series.insert(0, "point", spec.point)
         series.insert(0, "scenario", spec.scenario.name)
-        tables = {
-            name: keyed(table, spec)
-            for name, table in (
-                ("by_group", model.by_group()),
-                ("income_distribution", model.income_distribution()),
-                ("relapse_causes", model.relapse_causes()),
-            )
-        }
+        tables = {name: keyed(getattr(model, name)(), spec) for name in RUN_TABLES}
         for name, table in tables.items():
             check_finite(table, name)
         seconds = time.time() - started
@@ -171,14 +226,16 @@ def simulate(spec: RunSpec) -> RunOutput:
         )
 
 
-def plan_runs(scenarios: Iterable[Scenario], replications: int, seed: int) -> list[RunSpec]:
-    """Every scenario under replicates 0..replications-1 of the same root seed."""
-    return [RunSpec(sc, seed, r) for r in range(replications) for sc in scenarios]
+def simulate_batch(specs: Sequence[RunSpec]) -> RunBatch:
+    """Run the specs one after another (in a worker) and pack their results."""
+    return RunBatch.of([simulate(spec) for spec in specs])
 
 
-def default_workers() -> int:
-    """All cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+def tasks(specs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
+    """The specs grouped into tasks of a few runs each, neighbours in the results' order."""
+    ordered = output_order(specs)
+    size = runs_per_task(ordered, workers)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def failed_output(spec: RunSpec, error: str, started: float | None = None) -> RunOutput:
@@ -190,12 +247,16 @@ def failed_output(spec: RunSpec, error: str, started: float | None = None) -> Ru
 
 
 class Executor(Protocol):
-    """Runs specs somewhere and yields their outputs as they finish (in any order)."""
+    """Runs specs somewhere and yields their results, a task at a time, as they finish (in any order)."""
 
     description: str
 
+    def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
+        """Run every spec once; yield each task's batch as soon as it is back."""
+        ...
+
     def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
-        """Run every spec once; yield each output as soon as it is back."""
+        """Run every spec once; yield each output (with its DataFrames) as soon as it is back."""
         ...
 
     def close(self) -> None:
@@ -203,43 +264,114 @@ class Executor(Protocol):
         ...
 
 
+def lost_batch(task: Sequence[RunSpec], error: str, started: float | None = None) -> RunBatch:
+    """A task that did not come back from its worker: every run of it failed."""
+    return RunBatch([failed_output(spec, error, started) for spec in task], {}, [{} for _ in task])
+
+
 class LocalPool:
-    """A local process pool (in-process when one worker suffices)."""
+    """A local process pool whose first worker is this process itself.
+
+    With ``workers`` = n, this process runs tasks too (taking them from the back of the
+    list) while n - 1 pool processes, forked from the model-preloaded fork server, take
+    them from the front; a feeder thread hands each pool process its next task the moment
+    it sends one back. So the first runs start as soon as this process has imported the
+    model, as with one worker, and the pool joins when it is ready.
+
+    Args:
+        workers: worker processes, this one included; ``None`` chooses from the work
+            (:func:`simulation.pool.choose_workers`).
+    """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
-        self.description = f"local process pool, {self.workers} worker{'s' if self.workers > 1 else ''}"
+        self.workers = workers
+        self.description = self._describe(workers) if workers else "local process pool, workers chosen by the work"
+
+    @staticmethod
+    def _describe(workers: int) -> str:
+        return f"local process pool, {workers} worker{'s' if workers > 1 else ''}"
 
     def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
-        """Run the specs, keeping at most a few per worker in flight so memory stays flat."""
-        workers = min(self.workers, len(specs))
+        """Run the specs; yield each output with its DataFrames."""
+        for batch in self.run_batches(specs):
+            yield from batch.unpacked()
+
+    def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
+        """Run the specs in tasks, here and in the pool, yielding each task's batch as it is done."""
+        workers = choose_workers(specs, self.workers).workers
+        if self.workers is None:
+            self.description = self._describe(workers)
+        work = deque(tasks(specs, workers))
+        outstanding = len(work)
         if workers <= 1:
-            for spec in specs:
-                yield simulate(spec)
+            while work:
+                yield simulate_batch(work.popleft())
             return
-        context = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        queue = iter(specs)
-        pending: dict[Future[RunOutput], RunSpec] = {}
+        pool = ProcessPoolExecutor(
+            max_workers=workers - 1,
+            mp_context=start_fork_server(),
+            initializer=end_with_parent,
+            initargs=(os.getpid(),),
+        )
+        feeder = PoolFeeder(pool, work, workers - 1)
+        feeder.start()
         try:
-            for spec in itertools.islice(queue, IN_FLIGHT_PER_WORKER * workers):
-                pending[pool.submit(simulate, spec)] = spec
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    spec = pending.pop(future)
-                    try:
-                        output = future.result()
-                    except BrokenProcessPool as err:  # a worker process died (killed, out of memory)
-                        output = failed_output(spec, f"worker process died: {err}")
-                    yield output
-                    for following in itertools.islice(queue, 1):
-                        pending[pool.submit(simulate, following)] = following
+            while outstanding:
+                try:
+                    batch = feeder.done.get_nowait()
+                except Empty:
+                    task = take_last(work)
+                    batch = simulate_batch(task) if task is not None else feeder.done.get()
+                outstanding -= 1
+                yield batch
         finally:
-            pool.shutdown(wait=not pending, cancel_futures=True)
+            work.clear()
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Nothing to release: the pool lives only while :meth:`run_all` runs."""
+        """Nothing to release: the pool lives only while :meth:`run_batches` runs."""
+
+
+def take_last(work: deque[list[RunSpec]]) -> list[RunSpec] | None:
+    """The last task of the list, or None when it is empty (the feeder takes from the front)."""
+    try:
+        return work.pop()
+    except IndexError:
+        return None
+
+
+class PoolFeeder(threading.Thread):
+    """Keeps each pool process busy with one task from the front of ``work``; results go to ``done``."""
+
+    def __init__(self, pool: ProcessPoolExecutor, work: deque[list[RunSpec]], processes: int) -> None:
+        super().__init__(name="agrifin-pool-feeder", daemon=True)
+        self.pool = pool
+        self.work = work
+        self.processes = processes
+        self.done: SimpleQueue[RunBatch] = SimpleQueue()
+
+    def run(self) -> None:
+        """Submit, wait for any task to come back, pass it on, submit the next; until no work is left."""
+        pending: dict[Future[RunBatch], list[RunSpec]] = {}
+        while True:
+            while len(pending) < self.processes:
+                try:
+                    task = self.work.popleft()
+                except IndexError:
+                    break
+                try:
+                    pending[self.pool.submit(simulate_batch, task)] = task
+                except (BrokenProcessPool, RuntimeError) as err:  # the pool is gone: report the task lost
+                    self.done.put(lost_batch(task, f"worker process died: {err}"))
+            if not pending:
+                return
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                try:
+                    self.done.put(future.result())
+                except (BrokenProcessPool, CancelledError) as err:  # a worker process died (killed, out of memory)
+                    self.done.put(lost_batch(task, f"worker process died: {err}"))
 
 
 class DaskCluster:
@@ -255,29 +387,35 @@ class DaskCluster:
         self.description = f"Dask distributed scheduler {address}"
 
     def run_all(self, specs: Sequence[RunSpec]) -> Iterator[RunOutput]:
-        """Submit the specs a batch at a time and yield outputs as the cluster returns them."""
+        """Run the specs on the cluster; yield each output with its DataFrames."""
+        for batch in self.run_batches(specs):
+            yield from batch.unpacked()
+
+    def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
+        """Submit tasks a few at a time and yield their batches as the cluster returns them."""
         from distributed import as_completed
 
         threads = max(1, sum(self.client.nthreads().values()))
-        queue = iter(specs)
-        pending: dict[Any, RunSpec] = {}
+        queue = iter(tasks(specs, threads))
+        pending: dict[Any, list[RunSpec]] = {}
 
-        def submit(spec: RunSpec) -> Any:
-            future = self.client.submit(simulate, spec, pure=False, key=f"agrifin-{spec.label}-{uuid.uuid4().hex}")
-            pending[future] = spec
+        def submit(task: list[RunSpec]) -> Any:
+            key = f"agrifin-{task[0].label}-{len(task)}-{uuid.uuid4().hex}"
+            future = self.client.submit(simulate_batch, task, pure=False, key=key)
+            pending[future] = task
             return future
 
-        first = [submit(s) for s in itertools.islice(queue, IN_FLIGHT_PER_WORKER * threads)]
+        first = [submit(t) for t in itertools.islice(queue, IN_FLIGHT_PER_WORKER * threads)]
         ongoing = as_completed(first, loop=self.client.loop)
         try:
             for future in ongoing:
-                spec = pending.pop(future)
+                task = pending.pop(future)
                 try:
-                    output = future.result()
+                    batch = future.result()
                 except Exception as err:  # the cluster lost the task (e.g. KilledWorker)
-                    output = failed_output(spec, f"{type(err).__name__}: {err}")
+                    batch = lost_batch(task, f"{type(err).__name__}: {err}")
                 future.release()
-                yield output
+                yield batch
                 for following in itertools.islice(queue, 1):
                     ongoing.add(submit(following))
         finally:
@@ -362,7 +500,8 @@ def run(
         scenarios: a scenario, or several to compare (paired by replicate).
         replications: replicates per scenario.
         seed: root seed; replicate ``r`` uses spawn key ``(r,)`` under it.
-        workers: processes in the local pool (default: all cores).
+        workers: processes in the local pool (default: chosen from the work,
+            :func:`simulation.pool.choose_workers`).
         on_result: called with each run's output as it finishes (progress, storage).
         scheduler: address of a Dask distributed scheduler; runs go there instead of the pool.
 

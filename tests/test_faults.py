@@ -108,16 +108,16 @@ def test_a_full_disk_is_one_line_with_the_resume_command_and_resuming_finishes(t
     monkeypatch.chdir(tmp_path)
     real_write = results.write_atomic
 
-    def full_after_the_first_run(path: Path, data) -> None:
-        if "__r00001" in path.name:
+    def full_disk(path: Path, data) -> None:
+        if path.name.startswith("batch-"):  # the runs' records: runs are written a batch at a time
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real_write(path, data)
 
-    monkeypatch.setattr(results, "write_atomic", full_after_the_first_run)
+    monkeypatch.setattr(results, "write_atomic", full_disk)
     code, _, err = agrifin("run", "county.yaml", *SMALL, "-o", "out", capsys=capsys, monkeypatch=monkeypatch)
     assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert "No space left on device" in err and "__r00001" in err and "--resume -o out" in err
-    assert (tmp_path / "out" / "runs" / "county__r00000.parquet").exists()  # the first run is kept
+    assert "No space left on device" in err and "batch-" in err and "--resume -o out" in err
+    assert (tmp_path / "out" / "manifest.json").exists()  # the folder is kept for --resume
 
     monkeypatch.setattr(results, "write_atomic", real_write)
     again = ("run", "county.yaml", *SMALL, "-o", "out", "--resume")

@@ -30,15 +30,20 @@ def sweep_command(county: Path, out: Path, *extra: str) -> list[str]:
 
 
 def parts(out: Path) -> dict[str, int]:
-    """Each finished run's main part (its extra tables, ``<stem>.<table>.parquet``, are written just before it)."""
-    if not (out / "runs").exists():
-        return {}
-    # a run is finished once its summary (.json, written last) is on disk
-    return {
-        p.name: p.stat().st_mtime_ns
-        for p in (out / "runs").glob("*.parquet")
-        if p.name.count(".") == 1 and p.with_suffix(".json").exists()
-    }
+    """Each finished run, by name, with the modification time of the series file of its batch.
+
+    Runs are written a task at a time: ``runs/<batch>.parquet`` (and its other tables), then
+    ``runs/<batch>.json`` naming the batch's runs; a run is finished once that JSON is on disk.
+    """
+    found = {}
+    for path in (out / "runs").glob("*.json") if (out / "runs").exists() else ():
+        try:
+            runs = json.loads(path.read_text())["runs"]
+        except (OSError, ValueError, KeyError):
+            continue
+        mtime = path.with_suffix(".parquet").stat().st_mtime_ns
+        found.update(dict.fromkeys((entry["run"] for entry in runs), mtime))
+    return found
 
 
 def kill_after(command: list[str], out: Path, finished: int) -> int:
