@@ -20,7 +20,7 @@ from simulation.report_blocks import Block, Figure, Note, Paragraph, Preformatte
 from simulation.report_tables import headline_tables, level_table, parameter_changes, parameter_words
 
 CHARTS_BY_KIND = {
-    "sweep": ("sweep",),
+    "sweep": ("sweep", "risk_sharing"),
     "sensitivity": ("sensitivity",),
 }
 STANDARD_CHARTS = (
