@@ -3,7 +3,7 @@
 Poverty measures are over persons (each household weighted by its size) on rolling
 12-month per-capita net income. Each metric declares how a run is summarised
 (``sum`` over the horizon, mean over the ``last_year``, mean over the annual
-``assessments``, the ``last`` month's value, or ``max``). Relapse and new poverty are counted
+``assessments``, the ``last`` month's value, ``max`` or ``min``). Relapse and new poverty are counted
 on the cohorts fixed at month 0 (``simulation/outcomes.py``).
 """
 
