@@ -8,8 +8,9 @@ cohort's poverty and relapse, each a replicate mean with its 95% interval per sp
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
-from matplotlib.ticker import FuncFormatter
 
 from simulation.chart_data import ChartNotApplicableError, ResultsData
 from simulation.chart_text import tr
@@ -63,10 +64,10 @@ def risk_sharing_chart(data: ResultsData, lang: str = "en") -> Drawn:
             )
             if len(handles) < len(scenarios):
                 handles.append(handle)
-        ax.set_title(tr(label, lang), fontsize=8)
+        ax.set_title("\n".join(textwrap.wrap(tr(label, lang), 24)), fontsize=7.5)
         ax.set_xticks(positions, splits, fontsize=7, rotation=30)
         ax.tick_params(axis="y", labelsize=7)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.3g}"))
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
         tidy_axes(ax)
     for ax in list(axes.flat)[len(shown) :]:
         ax.set_visible(False)

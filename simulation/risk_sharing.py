@@ -127,7 +127,7 @@ def table_text(table: pd.DataFrame) -> str:
         lines.append(
             f"\n{scenario}: mean over {rows['n'].max()} replicates; [paired 95% CI of the difference from {reference}]"
         )
-        lines.append(f"  {'':<36}" + "".join(f"{s:>26}" for s in splits))
+        lines.append(f"  {'':<36}" + "".join(f"{s:>30}" for s in splits))
         for outcome, by_outcome in rows.groupby("outcome", sort=False):
             label, factor, fmt = scale[outcome]
             cells = []
@@ -136,7 +136,7 @@ def table_text(table: pd.DataFrame) -> str:
                 text = fmt.format(row["mean"] * factor)
                 if np.isfinite(row["diff_low"]):
                     text += f" [{row['diff_low'] * factor:+.3g},{row['diff_high'] * factor:+.3g}]"
-                cells.append(f"{text:>26}")
+                cells.append(f"{text:>30}")
             lines.append(f"  {label:<36}" + "".join(cells))
     return "\n".join(lines)
 
