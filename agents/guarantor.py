@@ -48,9 +48,34 @@ class Guarantor(mesa.Agent):
         """Outstanding guarantees over net assets (inf once net assets are gone)."""
         return self.outstanding / self.equity if self.equity > 0 else float("inf") if self.outstanding else 0.0
 
-    def room(self) -> float:
-        """New guarantees allowed by the leverage cap (yuan)."""
+    def stress(self) -> float:
+        """How stretched the guarantor is, in [0, 1]: the larger of its leverage and its equity strain.
+
+        Leverage strain rises from 0 at ``tighten_from`` x the cap to 1 at the cap; equity
+        strain from 0 at the paid-in capital to 1 when net assets reach ``stop_below_equity``
+        of it.
+        """
+        terms = self.terms
         if self.insolvent:
+            return 1.0
+        used = self.outstanding / (terms.leverage_cap * self.equity) if self.equity > 0 else 1.0
+        leverage = (
+            (used - terms.tighten_from) / (1.0 - terms.tighten_from) if terms.tighten_from < 1 else float(used >= 1)
+        )
+        equity = (1.0 - self.equity / terms.capital) / (1.0 - terms.stop_below_equity)
+        return float(min(max(leverage, equity, 0.0), 1.0))
+
+    def fee_rate_now(self) -> float:
+        """The fee it charges on new guarantees: priced up with stress (per year of principal)."""
+        return self.terms.fee_rate * (1.0 + self.terms.fee_markup * self.stress())
+
+    def margin_now(self) -> float:
+        """Extra estimated return it asks of a new borrower now (per year)."""
+        return self.terms.stress_margin * self.stress()
+
+    def room(self) -> float:
+        """New guarantees allowed (yuan): none when insolvent or below its equity floor, else up to the cap."""
+        if self.insolvent or self.equity < self.terms.stop_below_equity * self.terms.capital:
             return 0.0
         return max(self.terms.leverage_cap * self.equity - self.outstanding, 0.0)
 

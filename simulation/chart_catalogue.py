@@ -14,7 +14,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from simulation import charts_causes, charts_compare, charts_groups, experiment_charts
+from simulation import charts_causes, charts_compare, charts_groups, charts_risk, experiment_charts
 from simulation.chart_data import ResultsData
 from simulation.chart_text import chart_fonts
 from simulation.charts import DEFAULT_DPI, TIME_CHARTS, TimeChart, png_bytes, save_figure, time_chart
@@ -137,6 +137,15 @@ CHARTS: tuple[ChartSpec, ...] = (
         "Sweep heatmap",
         "Mean of the metric over replicates at each design point of the sweep, across the first two varied keys.",
         _with_metric(experiment_charts.sweep_chart),
+    ),
+    ChartSpec(
+        "risk_sharing",
+        "Outcomes by risk-sharing split",
+        "For each split of a guaranteed loss (guarantor:re-guarantor:bank:government) and each stress scenario, "
+        "the guaranteed loans' default rate, the guarantor's losses, lowest equity and probability of insolvency "
+        "(share of runs), the bank's losses, the fiscal cost and the ex-poor cohort's poverty and relapse: "
+        "mean over replicates with its 95% interval (agrifin sweep --vary guarantee.risk_shares=... --stress FILE).",
+        _plain(charts_risk.risk_sharing_chart),
     ),
     ChartSpec(
         "sensitivity",

@@ -261,4 +261,25 @@ ZH: dict[str, str] = {
     "fiscal cost (million yuan, whole run)": "财政支出（百万元，全期）",
     "credit coverage (eligible households)": "信贷覆盖率（符合条件农户）",
     "NPL ratio": "不良贷款率",
+    # risk sharing (charts_risk.py)
+    "Outcomes by risk-sharing split": "按风险分担比例的结果",
+    "split of a guaranteed loss (guarantor:re-guarantor:bank:government)": (
+        "担保贷款损失分担比例（担保机构:再担保机构:银行:政府）"
+    ),
+    "mean over replicates with 95% interval": "重复运行均值及 95% 区间",
+    "guaranteed credit coverage (%)": "担保贷款覆盖率（%）",
+    "guaranteed volume (M yuan)": "担保贷款发放额（百万元）",
+    "default rate, guaranteed (%)": "担保贷款违约率（%）",
+    "losses: bank (k yuan)": "损失：银行（千元）",
+    "losses: guarantor (k yuan)": "损失：担保机构（千元）",
+    "losses: re-guarantor (k yuan)": "损失：再担保机构（千元）",
+    "losses: government (k yuan)": "损失：政府（千元）",
+    "losses: risk fund (k yuan)": "损失：风险补偿金（千元）",
+    "guarantor equity, lowest (M yuan)": "担保机构净资产最低值（百万元）",
+    "guarantor equity, last year (M yuan)": "担保机构净资产，末年（百万元）",
+    "guarantor leverage, last year (x)": "担保机构放大倍数，末年（倍）",
+    "probability of insolvency (%)": "资不抵债概率（%）",
+    "fiscal cost (M yuan)": "财政支出（百万元）",
+    "ex-poor cohort poverty (%)": "脱贫人口贫困率（%）",
+    "relapse rate (% a year)": "返贫率（%/年）",
 }

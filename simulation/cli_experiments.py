@@ -23,9 +23,10 @@ from simulation.cli_runs import (
     run_options,
     writing_results,
 )
-from simulation.experiments import Factor, check_factors, make_design, parse_vary, point_scenarios
+from simulation.experiments import Factor, check_factors, make_design, parse_vary, point_scenarios, rescaling_note
 from simulation.limits import design_points
 from simulation.metrics import METRIC_BY_NAME, METRIC_NAMES
+from simulation.risk_sharing import finish_risk_sharing
 from simulation.run_plan import RunSpec, plan_runs
 
 HEADLINE = "relapse_rate"
@@ -143,26 +144,43 @@ def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
 
 
 def design_plan(
-    kind: str, scenario: Path, varies: tuple[str, ...], method: str, samples: int | None, opts: RunOptions
+    kind: str,
+    scenario: Path,
+    varies: tuple[str, ...],
+    method: str,
+    samples: int | None,
+    opts: RunOptions,
+    stresses: tuple[Path, ...] = (),
 ) -> tuple[Plan, list[Factor]]:
-    """Validate the factors and every design point, and plan (point × replicate) runs."""
+    """Validate the factors and every design point, and plan (scenario × point × replicate) runs.
+
+    ``stresses`` are further scenarios run over the same design on the same seeds (a stress set).
+    """
     factors = [parse_vary(text) for text in varies]
     check_factors(factors)
-    base = resolve((scenario,), opts)[0]
+    bases = resolve((scenario, *stresses), opts)
+    base = bases[0]
     option = "--vary" if method == "grid" else "--samples"
-    check_runs(design_points(method, [f.levels for f in factors], samples), opts.replications, option, "design point")
-    design = make_design(factors, method, samples, opts.seed)
-    points = point_scenarios(base, design, f"{scenario} (--vary)")
-    specs = [RunSpec(sc, opts.seed, r, point=i) for r in range(opts.replications) for i, sc in enumerate(points)]
+    points_per_scenario = design_points(method, [f.levels for f in factors], samples)
+    check_runs(points_per_scenario * len(bases), opts.replications, option, "design point")
+    design = make_design(factors, method, samples, opts.seed, base)
+    note = rescaling_note(factors, base)
+    if note and not opts.quiet:
+        click.echo(f"Risk shares: {note}")
+    specs = []
+    for path, each in zip((scenario, *stresses), bases, strict=True):
+        points = point_scenarios(each, design, f"{path} (--vary)")
+        specs += [RunSpec(sc, opts.seed, r, point=i) for r in range(opts.replications) for i, sc in enumerate(points)]
     details = {
         "design": {
             "method": method,
             "samples": samples,
             "points": len(design),
             "factors": [asdict(f) for f in factors],
+            "risk_shares": note,
         }
     }
-    return Plan(kind, f"{base.name}-{kind}", [base], specs, design, details), factors
+    return Plan(kind, f"{base.name}-{kind}", bases, specs, design, details), factors
 
 
 def design_caption(manifest: dict, opts: RunOptions, method: str, points: int) -> str:
@@ -180,7 +198,7 @@ def point_table(summary: pd.DataFrame, factors: list[Factor], metric: str) -> st
     lines = [f"{'point':>6}  " + "".join(f"{k:>28}" for k in keys) + f"{metric:>16}  95% CI over replicates"]
     for point, rows in list(summary.groupby("point"))[:SHOWN_POINTS]:
         found = t_interval(rows[metric].to_numpy())
-        values = "".join(f"{rows[k].iloc[0]:>28.4g}" for k in keys)
+        values = "".join(f"{v!s:>28}" if isinstance(v := rows[k].iloc[0], str) else f"{v:>28.4g}" for k in keys)
         lines.append(
             f"{point:>6}  {values}{_format(metric, found.estimate):>16}  "
             f"[{_format(metric, found.low)}, {_format(metric, found.high)}]"
@@ -204,16 +222,32 @@ def check_metric(metric: str, option: str) -> None:
 @click.option("--design", "method", type=click.Choice(["grid", "lhs"]), default="grid", show_default=True)
 @click.option("--samples", type=click.IntRange(min=1), help="Points of a Latin hypercube (--design lhs).")
 @click.option("--metric", default=HEADLINE, show_default=True, help="Metric of the heatmap and table.")
+@click.option(
+    "--stress",
+    "stresses",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A further scenario run over the same design and seeds (repeatable): a stress set.",
+)
 @run_options
-def sweep(scenario: Path, varies: tuple[str, ...], method: str, samples: int | None, metric: str, **options: Any):
-    """Run SCENARIO over a grid or Latin hypercube of --vary keys, every point replicated."""
+def sweep(
+    scenario: Path,
+    varies: tuple[str, ...],
+    method: str,
+    samples: int | None,
+    metric: str,
+    stresses: tuple[Path, ...],
+    **options: Any,
+):
+    """Run SCENARIO (and any --stress scenario) over a grid or Latin hypercube of --vary keys, points replicated."""
     opts = RunOptions(**options)
     check_metric(metric, "--metric")
-    plan, factors = design_plan("sweep", scenario, varies, method, samples, opts)
+    plan, factors = design_plan("sweep", scenario, varies, method, samples, opts, stresses)
     path, folder, outcome = conduct(plan, opts)
     summary = outcome.summary
     manifest = folder.manifest(finished=True)
-    if not opts.no_charts and len(factors) >= 2 and not summary.empty:
+    numeric = all(summary[f.key].dtype.kind in "iuf" for f in factors[:2]) if not summary.empty else False
+    if not opts.no_charts and len(factors) >= 2 and numeric:  # a list of splits has its own chart (plot)
         from simulation.charts import save_figure
         from simulation.experiment_charts import sweep_heatmap
 
@@ -221,8 +255,10 @@ def sweep(scenario: Path, varies: tuple[str, ...], method: str, samples: int | N
         figure = sweep_heatmap(summary, factors[0].key, factors[1].key, metric, caption)
         with writing_results(path):
             save_figure(figure, path / "figures", f"sweep_{metric}")
+    with writing_results(path):
+        finish_risk_sharing(path, summary, opts)
     if not opts.quiet and not summary.empty:
-        click.echo(point_table(summary, factors, metric))
+        click.echo(point_table(summary[summary["scenario"] == plan.scenarios[0].name], factors, metric))
         click.echo(f"\nResults: {path}")
     report_profile(opts)
     report_failures(outcome, path)

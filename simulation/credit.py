@@ -121,11 +121,11 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             book.borrower[(nxt := book.due_this_month(month + 1)).rows], weights=nxt.total, minlength=hh.n
         )
         self.month_stats = {
-            "defaults": float(defaults.size),
             "interest_subsidy_paid": float(subsidy.sum()),
             "repaid": float(paid.sum()),
             "due": float(due.total.sum()),
         }
+        self.count_defaults(defaults)
 
     def write_off_due(self, month: int) -> np.ndarray:
         """Write off loans that have been non-performing long enough; return the bank's loss by bank.
@@ -261,6 +261,8 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         by_product = np.bincount(book.product[live], weights=balance, minlength=len(PRODUCTS))
         farm_borrowers = np.zeros(hh.n, bool)
         farm_borrowers[book.borrower[of_households[book.product[of_households] == FARM_BUSINESS]]] = True
+        guaranteed_borrowers = np.zeros(hh.n, bool)
+        guaranteed_borrowers[book.borrower[of_households[book.guaranteed[of_households]]]] = True
         chain = book.chain[live]
         micro = book.product[live] == MICROCREDIT
         nonperforming = book.status[live] == NONPERFORMING
@@ -279,6 +281,13 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             "credit_losses_bank": float(sum(b.losses_month for b in self.banks)),
             "interest_subsidy_paid": self.month_stats.get("interest_subsidy_paid", 0.0),
             "loan_defaults": self.month_stats.get("defaults", 0.0),
+            "guaranteed_defaults": self.month_stats.get("guaranteed_defaults", 0.0),
+            "guaranteed_loans": self.month_stats.get("guaranteed_loans", 0.0),
+            "guaranteed_disbursed": self.month_stats.get("guaranteed_disbursed", 0.0),
+            "guaranteed_default_rate": _share(
+                self.month_stats.get("guaranteed_defaults", 0.0), self.month_stats.get("guaranteed_loans", 0.0)
+            ),
+            "guaranteed_coverage": float(guaranteed_borrowers.sum() / max(hh.farms_own_land.sum(), 1)),
             "loans_disbursed": self.month_stats.get("disbursed", 0.0),
             **self.waterfall.measure(),
             "loans_diverted": self.month_stats.get("diverted", 0.0),
@@ -362,7 +371,9 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         base_rate, subsidy = (np.broadcast_to(v, hh.n)[rows] for v in self.pricing(product))
         rate = base_rate - linked.rate_discount * insured
         monthly_payment = amount[rows] * (1.0 / term[rows] + rate * (1 - subsidy) / 12.0)
-        affordable = monthly_payment <= terms.max_debt_service_share * np.maximum(hh.income_12m[rows], 0.0) / 12.0
+        cap = terms.max_debt_service_share * np.maximum(hh.income_12m[rows], 0.0) / 12.0
+        affordable = monthly_payment <= cap
+        stretched = monthly_payment <= cap * self.affordability_stretch()  # a guaranteed loan's looser check
         collateral = hh.assets[rows] >= terms.collateral_ratio * amount[rows]
         approved, guaranteed, backed = (np.zeros(rows.size, bool) for _ in range(3))
         outstanding = self.book.outstanding_by("bank", len(self.banks), (PENDING, ACTIVE, NONPERFORMING))
@@ -373,10 +384,20 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             estimate = estimate + linked.score_bonus * insured[mine]
             asked = amount[rows][mine]
             threshold = np.full(estimate.size, bank.terms.approval_threshold)
-            offered = self.offer_guarantees(PRODUCTS[product], estimate, asked, affordable[mine], threshold)
-            threshold = np.where(offered, self.relaxed(threshold), threshold)
+            # a guaranteed application is screened with the effort the bank's retained share buys
+            lax = bank.estimate_return(
+                true_return[rows][mine], screening_noise[rows][mine], noise_factor[mine] * self.guaranteed_noise()
+            )
+            offered, estimate, threshold = self.offer_guarantees(
+                PRODUCTS[product],
+                estimate,
+                lax + linked.score_bonus * insured[mine],
+                asked,
+                stretched[mine],
+                threshold,
+            )
             # a guarantee stands in for collateral
-            acceptable = affordable[mine] & (collateral[mine] | offered)
+            acceptable = np.where(offered, stretched[mine], affordable[mine]) & (collateral[mine] | offered)
             approved[mine] = bank.approve(
                 estimate, asked, acceptable, bank.lending_room(float(outstanding[bank.index])), threshold
             )
@@ -417,6 +438,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             return
         book.disburse(rows, month)
         self.month_stats["disbursed"] = float(rows.size)
+        self.count_guaranteed(rows)
         borrower = book.borrower[rows]
         for bank in self.banks:
             mine = book.bank[rows] == bank.index

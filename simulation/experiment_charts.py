@@ -213,6 +213,8 @@ def sweep_chart(data: ResultsData, lang: str = "en", metric: str = HEADLINE) -> 
             "a heatmap needs a sweep over two or more keys (agrifin sweep --vary ... --vary ...)"
         )
     summary = data.need("summary", ("point", keys[0], keys[1], metric), by_point=True)
+    if any(summary[key].dtype.kind not in "iuf" for key in keys[:2]):
+        raise ChartNotApplicableError("a list of risk-sharing splits is drawn by the risk_sharing chart, not a heatmap")
     figure = sweep_heatmap(summary, keys[0], keys[1], metric, design_caption(data, lang), lang)
     return [(f"sweep_{metric}", figure)]
 

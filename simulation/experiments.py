@@ -5,6 +5,12 @@ planner controls or an uncertainty nobody does. A *design* is a table with one r
 point and one column per factor; each point becomes a scenario by setting those keys on
 the base scenario. Every point is validated before anything runs, and every point runs on
 the same replicate seeds (common random numbers across points too).
+
+Risk shares are one lever, not four keys: ``--vary guarantee.risk_shares=4:3:2:1,5:3:1:1``
+is a list of splits (a grid factor, each split normalised to sum 1), and
+``--vary guarantee.risk_shares.guarantor=LO:HI[:N]`` varies one party's share with the
+other three rescaled in proportion to the base scenario's split, so every point's shares
+sum to 1 (the design table carries all four shares; see :func:`complete_shares`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ import numpy as np
 import pandas as pd
 
 from simulation.scenario import Scenario, ScenarioError, apply_overrides, validate_scenario
+from simulation.schema_risk import PARTIES
+
+SHARES_KEY = "guarantee.risk_shares"
+SHARE_KEYS = tuple(f"{SHARES_KEY}.{party}" for party in PARTIES)
 
 DEFAULT_LEVELS = 5
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -54,12 +64,89 @@ class Factor:
         return self.key
 
 
-def parse_vary(text: str, option: str = "--vary") -> Factor:
-    """Read ``KEY=LO:HI[:N]``.
+@dataclass(frozen=True)
+class SplitFactor:
+    """A list of risk-sharing splits (guarantor:reguarantor:bank:government), each summing to 1.
+
+    A grid factor only: its levels are the splits, in the order given. In design tables it
+    is the column ``guarantee.risk_shares`` (the split as written, e.g. ``4:3:2:1``) plus
+    the four normalised shares.
+    """
+
+    labels: tuple[str, ...]
+    shares: tuple[tuple[float, ...], ...]
+    key: str = SHARES_KEY
+    integer: bool = False
+
+    @property
+    def levels(self) -> int:
+        """How many splits."""
+        return len(self.labels)
+
+    @property
+    def column(self) -> str:
+        """The column holding each split's label."""
+        return self.key
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One design row per split: its label and its four shares."""
+        return [
+            {self.key: label, **dict(zip(SHARE_KEYS, split, strict=True))}
+            for label, split in zip(self.labels, self.shares, strict=True)
+        ]
+
+
+def parse_split(text: str, option: str = "--vary") -> tuple[float, ...]:
+    """One split ``G:R:B:V`` (guarantor:reguarantor:bank:government), normalised to sum 1.
 
     Raises:
-        ScenarioError: malformed text, ``LO >= HI`` or fewer than 2 levels.
+        ScenarioError: not four numbers, a negative part, or all parts zero.
     """
+    parts = text.strip().split(":")
+    order = ":".join(PARTIES)
+    if len(parts) != len(PARTIES):
+        raise ScenarioError(option, SHARES_KEY, f"split {text!r} has {len(parts)} parts; expected 4 ({order})")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        raise ScenarioError(option, SHARES_KEY, f"split {text!r} is not four numbers ({order})") from None
+    negative = [party for party, value in zip(PARTIES, values, strict=True) if value < 0 or not np.isfinite(value)]
+    if negative:
+        raise ScenarioError(option, SHARES_KEY, f"split {text!r}: the {negative[0]}'s part is negative")
+    total = sum(values)
+    if total <= 0:
+        raise ScenarioError(option, SHARES_KEY, f"split {text!r}: all parts are zero")
+    return tuple(value / total for value in values)
+
+
+def parse_splits(text: str, option: str = "--vary") -> SplitFactor:
+    """Read ``guarantee.risk_shares=4:3:2:1,5:3:1:1,...`` (at least two splits, none repeated)."""
+    splits = [part.strip() for part in text.split(",") if part.strip()]
+    if len(splits) < 2:
+        raise ScenarioError(option, SHARES_KEY, "give at least two splits, e.g. guarantee.risk_shares=4:3:2:1,5:3:1:1")
+    shares = tuple(parse_split(split, option) for split in splits)
+    seen = [s for i, s in enumerate(shares) if any(np.allclose(s, other) for other in shares[:i])]
+    if seen:
+        raise ScenarioError(option, SHARES_KEY, f"split {':'.join(f'{v:g}' for v in seen[0])} given twice")
+    return SplitFactor(tuple(splits), shares)
+
+
+def parse_vary(text: str, option: str = "--vary") -> Factor | SplitFactor:
+    """Read ``KEY=LO:HI[:N]``, or a list of risk-sharing splits ``guarantee.risk_shares=G:R:B:V,...``.
+
+    A key ``guarantee.risk_shares.<party>`` is one party's share in [0, 1]; the others are
+    rescaled in proportion when the design is completed (:func:`complete_shares`).
+
+    Raises:
+        ScenarioError: malformed text, ``LO >= HI``, fewer than 2 levels, a bad split or an
+            unknown party.
+    """
+    key_text, sep, rest = text.strip().partition("=")
+    if sep and key_text.strip() == SHARES_KEY:
+        return parse_splits(rest, option)
+    if key_text.startswith(SHARES_KEY + ".") and key_text not in SHARE_KEYS:
+        party = key_text.removeprefix(SHARES_KEY + ".")
+        raise ScenarioError(option, key_text, f"unknown party {party!r}; choose one of {', '.join(PARTIES)}")
     match = _VARY.match(text.strip())
     if match is None:
         raise ScenarioError(option, text, "expected KEY=LO:HI[:N], e.g. transfers.dibao_takeup=0.4:0.9:6")
@@ -70,18 +157,64 @@ def parse_vary(text: str, option: str = "--vary") -> Factor:
     levels = int(n) if n is not None else DEFAULT_LEVELS
     if levels < 2:
         raise ScenarioError(option, key, f"N must be at least 2 levels, got {levels}")
-    integer = all(re.fullmatch(r"[-+]?\d+", v) for v in (lo, hi))
+    if key in SHARE_KEYS and (low < 0 or high > 1):
+        raise ScenarioError(option, key, f"a share of the loss lies in [0, 1], got {lo}:{hi}")
+    integer = all(re.fullmatch(r"[-+]?\d+", v) for v in (lo, hi)) and key not in SHARE_KEYS
     return Factor(key, low, high, levels, integer)
 
 
-def check_factors(factors: list[Factor], option: str = "--vary") -> None:
-    """Refuse an empty or repeated list of factors."""
+def check_factors(factors: list[Factor | SplitFactor], option: str = "--vary") -> None:
+    """Refuse an empty or repeated list of factors, and more than one risk-share factor."""
     if not factors:
         raise ScenarioError(option, "", "give at least one --vary KEY=LO:HI[:N]")
     keys = [f.key for f in factors]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
         raise ScenarioError(option, repeated[0], "varied more than once")
+    shares = [k for k in keys if k == SHARES_KEY or k in SHARE_KEYS]
+    if len(shares) > 1:
+        raise ScenarioError(
+            option, shares[1], f"the risk shares are one lever: vary {SHARES_KEY}=G:R:B:V,... or one party's share"
+        )
+
+
+def complete_shares(design: pd.DataFrame, base: Scenario) -> pd.DataFrame:
+    """Add the other parties' shares when one party's share is varied, rescaled in proportion.
+
+    With ``guarantee.risk_shares.guarantor = g`` the reguarantor, bank and government get
+    ``(1 - g)`` split in the proportions of the base scenario's shares (equally if those are
+    all zero), so each point's four shares sum to 1.
+    """
+    varied = [key for key in SHARE_KEYS if key in design.columns]
+    if len(varied) != 1:
+        return design
+    key = varied[0]
+    base_shares = base.guarantee.risk_shares.model_dump()
+    others = {k: base_shares[k.rsplit(".", 1)[1]] for k in SHARE_KEYS if k != key}
+    total = sum(others.values())
+    weights = {k: (v / total if total > 0 else 1.0 / len(others)) for k, v in others.items()}
+    completed = design.copy()
+    for other, weight in weights.items():
+        completed[other] = (1.0 - completed[key].astype(np.float64)) * weight
+    return completed
+
+
+def rescaling_note(factors: list[Factor | SplitFactor], base: Scenario) -> str | None:
+    """One sentence saying how the risk shares of a design were made to sum to 1 (None without them)."""
+    for factor in factors:
+        if isinstance(factor, SplitFactor):
+            order = ":".join(PARTIES)
+            return f"{SHARES_KEY}: {factor.levels} splits ({order}), each normalised to sum 1"
+        if factor.key in SHARE_KEYS:
+            party = factor.key.rsplit(".", 1)[1]
+            shares = base.guarantee.risk_shares.model_dump()
+            rest = [p for p in PARTIES if p != party]
+            ratio = ":".join(f"{shares[p]:g}" for p in rest)
+            return (
+                f"{factor.key} varied {factor.low:g} to {factor.high:g}; {', '.join(rest)} rescaled in proportion "
+                f"to the base scenario's {ratio} so that the four shares sum to 1"
+            )
+    return None
 
 
 def _table(factors: list[Factor], values: np.ndarray) -> pd.DataFrame:
@@ -93,10 +226,18 @@ def _table(factors: list[Factor], values: np.ndarray) -> pd.DataFrame:
     return design
 
 
-def grid_design(factors: list[Factor]) -> pd.DataFrame:
+def grid_design(factors: list[Factor | SplitFactor]) -> pd.DataFrame:
     """Full factorial grid: every combination of the factors' levels (last factor varies fastest)."""
-    combos = np.array(list(itertools.product(*(f.values() for f in factors))), dtype=np.float64)
-    return _table(factors, combos)
+    if not any(isinstance(f, SplitFactor) for f in factors):
+        combos = np.array(list(itertools.product(*(f.values() for f in factors))), dtype=np.float64)
+        return _table(factors, combos)
+    levels = [f.rows() if isinstance(f, SplitFactor) else [{f.column: v} for v in f.values()] for f in factors]
+    design = pd.DataFrame([{k: v for row in combo for k, v in row.items()} for combo in itertools.product(*levels)])
+    for factor in factors:
+        if isinstance(factor, Factor) and factor.integer:
+            design[factor.column] = design[factor.column].astype(np.int64)
+    design.index.name = "point"
+    return design
 
 
 def lhs_design(factors: list[Factor], samples: int, seed: int) -> pd.DataFrame:
@@ -128,10 +269,24 @@ def morris_design(factors: list[Factor], samples: int, seed: int, levels: int = 
     return _table(factors, np.column_stack([f.cast(values[:, i]) for i, f in enumerate(factors)]))
 
 
-def make_design(factors: list[Factor], design: str, samples: int | None, seed: int) -> pd.DataFrame:
-    """The design table for ``grid``, ``lhs``, ``sobol`` or ``morris``."""
+def make_design(
+    factors: list[Factor | SplitFactor], design: str, samples: int | None, seed: int, base: Scenario | None = None
+) -> pd.DataFrame:
+    """The design table for ``grid``, ``lhs``, ``sobol`` or ``morris``.
+
+    With ``base``, a varied party's share is completed by the other three (:func:`complete_shares`).
+    """
+    if base is not None:
+        return complete_shares(make_design(factors, design, samples, seed), base)
     if design == "grid":
         return grid_design(factors)
+    if any(isinstance(f, SplitFactor) for f in factors):
+        raise ScenarioError(
+            "--vary",
+            SHARES_KEY,
+            f"a list of splits is a grid factor; for {design} vary one party's share, "
+            f"e.g. {SHARES_KEY}.guarantor=0.2:0.6",
+        )
     if samples is None or samples < 1:
         raise ScenarioError("--samples", "", f"the {design} design needs --samples N (N >= 1)")
     builders = {"lhs": lhs_design, "sobol": sobol_design, "morris": morris_design}
@@ -148,7 +303,11 @@ def point_scenarios(base: Scenario, design: pd.DataFrame, source: str) -> list[S
     raw = base.model_dump(mode="json")
     scenarios = []
     for point, values in zip(design.index, design.to_dict("records"), strict=True):
-        overrides = {key: (value.item() if hasattr(value, "item") else value) for key, value in values.items()}
+        overrides = {
+            key: (value.item() if hasattr(value, "item") else value)
+            for key, value in values.items()
+            if key != SHARES_KEY
+        }
         try:
             scenarios.append(validate_scenario(apply_overrides(raw, overrides, source), source))
         except ScenarioError as err:
@@ -185,7 +344,8 @@ def sensitivity_indices(
     else:
         from SALib.analyze import morris
 
-        found = morris.analyze(problem, design.to_numpy(np.float64), outcome, seed=seed)
+        columns = [f.column for f in factors]  # not the rescaled shares a design may carry too
+        found = morris.analyze(problem, design[columns].to_numpy(np.float64), outcome, seed=seed)
         pairs = (("mu_star", "mu_star_conf"), ("sigma", None), ("mu", None))
     for i, factor in enumerate(factors):
         for index, conf_name in pairs:

@@ -3,7 +3,7 @@
 Poverty measures are over persons (each household weighted by its size) on rolling
 12-month per-capita net income. Each metric declares how a run is summarised
 (``sum`` over the horizon, mean over the ``last_year``, mean over the annual
-``assessments``, the ``last`` month's value, or ``max``). Relapse and new poverty are counted
+``assessments``, the ``last`` month's value, ``max`` or ``min``). Relapse and new poverty are counted
 on the cohorts fixed at month 0 (``simulation/outcomes.py``).
 """
 
@@ -21,7 +21,7 @@ class Metric:
     name: str
     unit: str
     description: str
-    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max"
+    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max" | "min"
     built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
 
 
@@ -147,7 +147,31 @@ METRICS: tuple[Metric, ...] = (
     Metric("guarantor_leverage", "x net assets", "Guarantees outstanding over the guarantor's net assets", "last_year"),
     Metric("guarantor_insolvent", "0/1", "1 once the guarantor's net assets are gone", "max"),
     Metric("guarantee_outstanding", "yuan", "Principal of live and pending loans the guarantor covers", "last_year"),
-    Metric("guarantees_refused", "applications", "Applications the guarantor turned away at its leverage cap", "sum"),
+    Metric(
+        "guarantees_refused",
+        "applications",
+        "Applications the bank would take with a guarantee that the guarantor turned away (margin asked under "
+        "stress, leverage cap, equity floor)",
+        "sum",
+    ),
+    Metric("guaranteed_loans", "loans", "Guaranteed loans paid out (households, cooperatives, enterprises)", "sum"),
+    Metric("guaranteed_disbursed", "yuan", "Principal of guaranteed loans paid out", "sum"),
+    Metric("guaranteed_defaults", "loans", "Guaranteed loans reaching the default threshold", "sum"),
+    Metric(
+        "guaranteed_default_rate",
+        "share",
+        "Guaranteed loans defaulting over guaranteed loans paid out (summary: over the whole run)",
+        "last_year",
+    ),
+    Metric(
+        "guaranteed_coverage",
+        "share",
+        "Households farming their own land with a live guaranteed loan, over those households",
+        "last_year",
+    ),
+    Metric("guarantee_fee_rate", "per year of principal", "Fee the guarantor charges on new guarantees", "max"),
+    Metric("guarantor_stress", "0-1", "Guarantor's stress: leverage near the cap or equity towards its floor", "max"),
+    Metric("guarantor_equity_min", "yuan", "Lowest net assets of the guarantor over the run", "min"),
     Metric("credit_losses_guarantor", "yuan", "Written-off losses paid by the guarantor", "sum"),
     Metric("credit_losses_reguarantor", "yuan", "Written-off losses paid by the re-guarantee fund", "sum"),
     Metric(
@@ -328,12 +352,17 @@ def summarise(series: dict[str, np.ndarray], assessment: np.ndarray) -> dict[str
             row[name] = float(np.sum(values))
         elif how == "max":
             row[name] = float(np.max(values))
+        elif how == "min":
+            row[name] = float(np.min(values))
         elif how == "last":
             row[name] = float(values[-1])
         elif how == "assessments":
             row[name] = float(np.mean(values[assessment])) if assessment.any() else float("nan")
         else:
             row[name] = float(np.mean(values[-12:]))
+    if "guaranteed_loans" in series:
+        loans = float(np.sum(series["guaranteed_loans"]))
+        row["guaranteed_default_rate"] = float(np.sum(series["guaranteed_defaults"])) / loans if loans else 0.0
     if "insurance_premiums" in series:
         premiums = float(np.sum(series["insurance_premiums"]))
         row["insurance_loss_ratio"] = float(np.sum(series["insurance_claims"])) / premiums if premiums else 0.0

@@ -20,7 +20,7 @@ from simulation.report_blocks import Block, Figure, Note, Paragraph, Preformatte
 from simulation.report_tables import headline_tables, level_table, parameter_changes, parameter_words
 
 CHARTS_BY_KIND = {
-    "sweep": ("sweep",),
+    "sweep": ("sweep", "risk_sharing"),
     "sensitivity": ("sensitivity",),
 }
 STANDARD_CHARTS = (
@@ -169,7 +169,7 @@ def design_section(data: ResultsData) -> Section:
                 parameter_words(f["key"]),
                 _number(f.get("low")),
                 _number(f.get("high")),
-                str(f.get("levels", "")),
+                str(f.get("levels", "")) or ", ".join(f.get("labels", [])),
             ]
             for f in factors
         ]
@@ -177,6 +177,11 @@ def design_section(data: ResultsData) -> Section:
     else:
         blocks.append(Note("The manifest does not record the design's factors."))
     return Section("scenarios", "Design: the parameters varied", blocks)
+
+
+def _value(value: Any) -> str:
+    """A design value: a split as written, a number to 4 significant digits."""
+    return value if isinstance(value, str) else f"{value:.4g}"
 
 
 def _number(value: Any) -> str:
@@ -230,7 +235,7 @@ def _design_headline(data: ResultsData) -> list[Block]:
     metric = "relapse_rate"
     means = summary.groupby("point").agg({**{k: "first" for k in keys}, metric: ["mean", "min", "max"]})
     rows = [
-        [str(point), *(f"{row[(k, 'first')]:.4g}" for k in keys), f"{row[(metric, 'mean')]:.2%}",
+        [str(point), *(_value(row[(k, 'first')]) for k in keys), f"{row[(metric, 'mean')]:.2%}",
          f"[{row[(metric, 'min')]:.2%}, {row[(metric, 'max')]:.2%}]"]
         for point, row in means.head(30).iterrows()
     ]  # fmt: skip

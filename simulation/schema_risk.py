@@ -48,6 +48,36 @@ class Guarantor(Section):
     insolvency_fallback: str = field(
         "government", "", "Who pays the guarantor's share once it is insolvent: government or bank"
     )
+    tighten_from: float = field(
+        0.7,
+        "share of leverage cap",
+        "Leverage, as a share of the cap, from which the guarantor prices up and asks for better "
+        "borrowers (assumption)",
+        gt=0,
+        le=1,
+    )
+    stop_below_equity: float = field(
+        0.5,
+        "share of paid-in capital",
+        "The guarantor writes no new guarantee while its net assets are below this share of its "
+        "paid-in capital; stress rises as equity falls towards it (assumption)",
+        ge=0,
+        lt=1,
+    )
+    fee_markup: float = field(
+        1.5,
+        "x fee at full stress",
+        "Fee rises to fee_rate x (1 + fee_markup x stress), stress in [0, 1] (assumption)",
+        ge=0,
+        le=10,
+    )
+    stress_margin: float = field(
+        0.06,
+        "per year of estimated return",
+        "Extra estimated return the guarantor asks of a new borrower at full stress (assumption)",
+        ge=0,
+        le=1,
+    )
 
     @model_validator(mode="after")
     def _fallback(self) -> Guarantor:
@@ -67,6 +97,41 @@ class Reguarantor(Section):
     )
 
 
+class BankResponse(Section):
+    """How the bank screens guaranteed applications, given the share of the loss it keeps (assumption)."""
+
+    effort_elasticity: float = field(
+        0.5,
+        "elasticity",
+        "Screening effort on a guaranteed loan is (bank's share)^elasticity of the effort on a loan it "
+        "keeps whole; 0 makes the share irrelevant (assumption)",
+        ge=0,
+        le=5,
+    )
+    max_relaxation: float = field(
+        0.10,
+        "per year of estimated return",
+        "How far the bank lowers its approval threshold at zero effort; it lowers it by this x (1 - effort) "
+        "(assumption)",
+        ge=0,
+        le=2,
+    )
+    affordability_stretch: float = field(
+        1.0,
+        "share of the debt-service cap",
+        "How far the bank stretches its debt-service cap at zero effort; cap x (1 + this x (1 - effort)) (assumption)",
+        ge=0,
+        le=5,
+    )
+    unscreened_noise: float = field(
+        2.5,
+        "x screening noise",
+        "Screening noise at zero effort relative to full effort; noise x (1 + (this - 1) x (1 - effort)) (assumption)",
+        ge=1,
+        le=10,
+    )
+
+
 class Guarantee(Section):
     """Government financing guarantee with re-guarantee and the bank's response to retained risk."""
 
@@ -75,14 +140,14 @@ class Guarantee(Section):
     risk_shares: RiskShares = RiskShares()
     guarantor: Guarantor = Guarantor()
     reguarantor: Reguarantor = Reguarantor()
-    approval_relaxation: float = field(
-        0.10,
-        "per year of estimated return",
-        "How far the bank lowers its approval threshold when it keeps none of "
-        "the loss; it lowers it by this x (1 - bank share)",
+    min_amount: float = field(
+        0.0,
+        "yuan",
+        "Smallest household loan the programme guarantees (e.g. the microcredit ceiling: it serves "
+        "farm loans above it)",
         ge=0,
-        le=2,
     )
+    bank_response: BankResponse = BankResponse()
 
     @model_validator(mode="after")
     def _known_products(self) -> Guarantee:

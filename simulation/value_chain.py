@@ -252,7 +252,7 @@ class ValueChain:
         loans = loans[(book.borrower_kind[loans] == ENTERPRISE) & (book.borrower[loans] == enterprise.index)]
         book.status[loans] = NONPERFORMING
         book.default_month[loans] = month
-        self.credit.month_stats["defaults"] = self.credit.month_stats.get("defaults", 0.0) + loans.size
+        self.credit.count_defaults(loans)
         self.month_stats["enterprise_defaults"] = self.month_stats.get("enterprise_defaults", 0.0) + 1.0
 
     def cash_of(self, kind: int) -> np.ndarray:
@@ -279,7 +279,7 @@ class ValueChain:
                 interest = np.minimum(paid[mine], due.interest[mine])
                 self.credit.interest_received_early[bank.index] += float(interest.sum())
             defaults = book.apply_payments(due, paid, self.params.credit.default_days, month)
-            self.credit.month_stats["defaults"] = self.credit.month_stats.get("defaults", 0.0) + defaults.size
+            self.credit.count_defaults(defaults)
         for enterprise in self.enterprises:
             if not enterprise.active:
                 continue
@@ -370,6 +370,7 @@ class ValueChain:
             guaranteed=np.full(count, covered and guarantor.room() > amounts.sum()),
         )
         book.disburse(rows, month)
+        self.credit.count_guaranteed(rows)
         if kind == COOPERATIVE:
             self.ledger.pay("loan_disbursement", bank.sector, COOPERATIVES, amounts, payee_rows=borrowers)
         else:

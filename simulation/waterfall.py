@@ -84,10 +84,13 @@ class LossWaterfall:
         losses = self.month.by_party
         record = {
             "guarantor_equity": guarantor.equity if guarantor else 0.0,
+            "guarantor_equity_min": guarantor.equity if guarantor else 0.0,
             "guarantor_leverage": guarantor.leverage if guarantor and guarantor.equity > 0 else 0.0,
             "guarantor_insolvent": float(guarantor.insolvent) if guarantor else 0.0,
             "guarantee_outstanding": guarantor.outstanding if guarantor else 0.0,
             "guarantees_refused": float(guarantor.refused_month) if guarantor else 0.0,
+            "guarantee_fee_rate": guarantor.fee_rate_now() if guarantor else 0.0,
+            "guarantor_stress": guarantor.stress() if guarantor else 0.0,
             "risk_fund_balance": fund.cash if fund else 0.0,
             **{
                 f"credit_losses_{party}": losses.get(party, 0.0)

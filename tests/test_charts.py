@@ -17,7 +17,7 @@ from simulation.chart_data import ChartUnavailableError, ResultsData
 from simulation.chart_text import MISSING, chart_fonts
 from simulation.cli import cli
 
-COMPARISON_CHARTS = tuple(name for name in CHART_NAMES if name not in ("sweep", "sensitivity"))
+COMPARISON_CHARTS = tuple(name for name in CHART_NAMES if name not in ("sweep", "sensitivity", "risk_sharing"))
 
 
 @pytest.fixture(scope="module")

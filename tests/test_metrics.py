@@ -195,7 +195,7 @@ def test_summary_of_an_assessment_rate_without_an_assessment_is_nan():
 
 
 def test_every_metric_declares_a_known_summary_rule():
-    assert {m.summary for m in METRICS} <= {"sum", "last_year", "assessments", "last", "max"}
+    assert {m.summary for m in METRICS} <= {"sum", "last_year", "assessments", "last", "max", "min"}
     assert len(set(METRIC_NAMES)) == len(METRIC_NAMES)
 
 
