@@ -111,7 +111,7 @@ ZH: dict[str, str] = {
     "points": "个设计点",
     # time charts
     "Relapse into poverty: annual hazard of the ex-poor cohort": "返贫：脱贫户队列的年度返贫风险率",
-    "Relapses / ex-poor households above the line a year before": "返贫户 / 上年核查时高于贫困线的脱贫户",
+    "Relapses / ex-poor above the line last year": "返贫户 / 上年核查时高于贫困线的脱贫户",
     "Poverty headcount: share of persons below the poverty line": "贫困发生率：收入低于贫困线的人口比例",
     "Share of persons below the poverty line": "低于贫困线的人口比例",
     "Mean per-capita net income (rolling 12 months)": "人均纯收入均值（滚动 12 个月）",
@@ -190,7 +190,7 @@ ZH: dict[str, str] = {
     "poverty person-years averted: {n}": "减少贫困人年 {n}",
     # causes of relapse and new poverty
     "Why households fell below the line: relapses and new poor by cause": "农户为何跌破贫困线：按致因的返贫与新致贫",
-    "Households per year (mean over replications)": "每年户数（各次重复均值）",
+    "Households a year (mean of runs)": "每年户数（各次重复均值）",
     "illness": "因病",
     "disaster": "因灾",
     "job loss": "因失业",

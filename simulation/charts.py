@@ -70,7 +70,7 @@ TIME_CHARTS = (
         "relapse_rate",
         "relapse_rate",
         "Relapse into poverty: annual hazard of the ex-poor cohort",
-        "Relapses / ex-poor households above the line a year before",
+        "Relapses / ex-poor above the line last year",
         percent=True,
         annual=True,
     ),

@@ -103,7 +103,7 @@ def relapse_causes(data: ResultsData, lang: str = "en") -> Drawn:
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
         tidy_axes(ax, "y")
     axes[-1, 0].set_xlabel(tr("Calendar year", lang), fontsize=9)
-    fig.supylabel(tr("Households per year (mean over replications)", lang), fontsize=9)
+    fig.supylabel(tr("Households a year (mean of runs)", lang), fontsize=9)
     handles = [Patch(color=colours[c]) for c in order]
     labels = [tr(CAUSES.get(c, c), lang) for c in order]
     for _, _, label, hatch, _ in EVENTS:
