@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 
 from agents.households import HOUSEHOLDS, REST_OF_WORLD
+from agents.population import GROUP_EX_POOR
 
 if TYPE_CHECKING:
     from agents.households import Households, Payments
@@ -100,15 +101,16 @@ class Government(mesa.Agent):
         households.dibao_base_pc = base_pc
         households.dibao_year[:] = 0.0
 
-    def pay_medical_assistance(self, households: Households, scenario: Scenario, ex_poor: np.ndarray) -> float:
+    def pay_medical_assistance(self, households: Households, scenario: Scenario) -> float:
         """Medical assistance (the third layer): a share of this month's remaining bills of dibao households.
 
-        With ``health.assistance_for_ex_poor`` the ex-poor (``ex_poor``, a mask) are covered too.
+        With ``health.assistance_for_ex_poor`` the ex-poor (registered poor) are covered too.
         The government pays the providers; the household's bill falls by the same amount.
         """
         health = scenario.health
         billed = households.billed  # the few ill this month
-        covered = households.dibao[billed] | (health.assistance_for_ex_poor & ex_poor[billed])
+        ex_poor = households.group[billed] == GROUP_EX_POOR
+        covered = households.dibao[billed] | (health.assistance_for_ex_poor & ex_poor)
         rows = billed[covered]
         if rows.size == 0:
             return 0.0

@@ -50,7 +50,6 @@ class ValueChainModel(mesa.Model):
         self.month = -12 * scenario.horizon.spin_up_years
         self.ledger = Ledger()
         self.households = synthesize_households(scenario, self.streams.population)
-        self.levels = self.households.levels
         self.n_villages = int(self.households.village.max()) + 1
         self.weather = Weather(scenario, self.n_villages)
         self.prices = Prices(scenario)
@@ -166,6 +165,11 @@ class ValueChainModel(mesa.Model):
         return (self.month - 1) // 12 + 1
 
     @property
+    def levels(self) -> PriceLevels:
+        """This year's price and wage levels and lines (held by the households, who use them most)."""
+        return self.households.levels
+
+    @property
     def calendar_year(self) -> int:
         """Calendar year of the current step (``growth.start_year`` for months 1-12)."""
         return self.params.growth.start_year - 1 + max(self.year, 0)
@@ -180,7 +184,7 @@ class ValueChainModel(mesa.Model):
         """New year's price levels and weather (each January), village luck, prices, illness, job losses."""
         hh, s = self.households, self.streams
         if self.month_of_year == 1:
-            self.levels = hh.levels = PriceLevels.of_year(self.params, self.year)
+            hh.levels = PriceLevels.of_year(self.params, self.year)
             self.weather.new_year(self.year, s.weather)
         self.weather.new_month(s.village_yield)
         self.prices.new_month(self.month, s.price)
@@ -218,7 +222,7 @@ class ValueChainModel(mesa.Model):
         """Government transfers (pensions and subsidies, dibao top-ups), medical assistance; the risk fund's budget."""
         hh = self.households
         self.government.pay_transfers(hh)
-        self.government.pay_medical_assistance(hh, self.params, hh.group == GROUP_EX_POOR)
+        self.government.pay_medical_assistance(hh, self.params)
         if self.risk_fund is not None and self.month_of_year == 1:
             self.government.pay_to("risk_fund_replenishment", RISK_FUND, self.params.risk_fund.replenishment)
 
