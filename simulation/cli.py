@@ -110,9 +110,13 @@ def describe(scenario: Path, sets: tuple[str, ...], encoding: str | None) -> Non
 
 def scenario_folders() -> list[Path]:
     """Where scenario files are looked for: ./scenarios, then agrifin's own."""
-    own = Path(__file__).resolve().parents[1] / "scenarios"
+    from simulation.shipped import shipped_dir
+
+    own = shipped_dir()
     here = Path("scenarios").resolve()
-    return [here] if here == own else [p for p in (here, own) if p.is_dir()]
+    if own is None or here == own.resolve():
+        return [here] if here.is_dir() else []
+    return [p for p in (here, own) if p.is_dir()]
 
 
 @cli.command(name="scenarios")

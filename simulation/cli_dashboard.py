@@ -19,8 +19,10 @@ HOST = "127.0.0.1"
 
 def default_scenario() -> Path:
     """``scenarios/baseline.yaml`` here, else agrifin's own."""
+    from simulation.shipped import shipped_path
+
     here = Path("scenarios") / "baseline.yaml"
-    return here if here.is_file() else Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    return here if here.is_file() else (shipped_path("baseline") or here)
 
 
 @click.command()

@@ -1,7 +1,7 @@
 """The scenario: every parameter of a run, in one pydantic schema.
 
-A scenario file is YAML. ``extends: other.yaml`` inherits another file (path relative to
-the file) and then overrides it, so a policy file is a small diff over the baseline.
+A scenario file is YAML. ``extends: other.yaml`` inherits another file (a path relative to
+the file, else a shipped scenario's name such as ``baseline``) and then overrides it, so a policy file is a small diff over the baseline.
 Nothing in agrifin reads a raw dict: the model receives a validated :class:`Scenario`.
 
 Each field states its unit and meaning; the defaults are the default county of
@@ -40,6 +40,7 @@ from simulation.schema_insurance import Insurance
 from simulation.schema_monitoring import Monitoring
 from simulation.schema_risk import Guarantee, RiskFund
 from simulation.schema_value_chain import ValueChain
+from simulation.shipped import find_scenario
 
 __all__ = [
     "CROPS",
@@ -177,7 +178,11 @@ def _resolve(path: Path, chain: tuple[Path, ...], encoding: str | None = None) -
         return data
     if not isinstance(parent, str):
         raise ScenarioError(source, "extends", "must be a file name (string)")
-    base = _resolve((path.parent / parent), (*chain, path.resolve()), encoding)
+    found, tried = find_scenario(parent, relative_to=path)
+    if not found.is_file():
+        where = " or ".join(str(t) for t in tried)
+        raise ScenarioError(source, "extends", f"{parent!r}: file not found (tried {where})")
+    base = _resolve(found, (*chain, path.resolve()), encoding)
     # a child names and describes itself; it never inherits those two
     base.pop("name", None)
     base.pop("description", None)
@@ -255,7 +260,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, enc
             :mod:`simulation.scenario_file`, an ``extends`` cycle or too long a chain, an
             unknown key, a wrong type, or a value out of range.
     """
-    path = Path(path)
+    path, _ = find_scenario(path)  # a path, or a shipped scenario's bare name ("baseline")
     data = _resolve(path, (), encoding)
     if overrides:
         data = apply_overrides(data, overrides)
