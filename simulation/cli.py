@@ -136,9 +136,9 @@ def list_scenarios() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 def schema(output: Path | None) -> None:
     """Write the JSON schema of scenario files (for editors)."""
-    from simulation.scenario import Scenario
+    from simulation.schema_export import scenario_json_schema
 
-    text = json.dumps(Scenario.model_json_schema(), indent=2)
+    text = json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False)
     if output is None:
         click.echo(text)
     else:

@@ -11,13 +11,17 @@ import math
 import re
 import types
 import typing
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-REGIONS = ("plain", "hill", "mountain")
-GROUPS = ("ex_poor", "fringe", "general")
-CROPS = ("grain", "cash_crop", "livestock")
+# the fixed choices of a scenario: a Literal type gives the JSON schema an enum and pydantic a one-line error
+RegionName = Literal["plain", "hill", "mountain"]
+GroupName = Literal["ex_poor", "fringe", "general"]
+CropName = Literal["grain", "cash_crop", "livestock"]
+REGIONS: tuple[str, ...] = get_args(RegionName)
+GROUPS: tuple[str, ...] = get_args(GroupName)
+CROPS: tuple[str, ...] = get_args(CropName)
 SHARE_TOLERANCE = 1e-6
 # ceilings by unit, for numbers no county reaches (they also keep sums of millions of households finite)
 UNIT_CEILINGS = (
@@ -92,13 +96,6 @@ def check_scenario_name(name: str) -> str:
             f"(not first), at most {SCENARIO_NAME_LENGTH} characters; it names result files and folders"
         )
     return name
-
-
-def check_known(values: list[str], allowed: tuple[str, ...], key: str) -> None:
-    """Raise ValueError naming the key and the first value that is not one of ``allowed``."""
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ValueError(f"{key}: unknown value {unknown[0]!r}; allowed: {', '.join(allowed)}")
 
 
 def _check_shares(shares: dict[str, float], keys: tuple[str, ...], name: str) -> None:

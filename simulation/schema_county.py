@@ -8,13 +8,13 @@ from pydantic import model_validator
 
 from simulation.schema_base import (
     CROPS,
-    REGIONS,
     ByRegion,
+    CropName,
     CropShares,
     CropSharesByRegion,
+    RegionName,
     RegionShares,
     Section,
-    check_known,
     field,
 )
 
@@ -165,13 +165,8 @@ class PriceShock(Section):
     """A scheduled jump of a crop's log price index (stress scenarios); it then mean-reverts."""
 
     month: int = field(1, "month of the run", "Month the shock hits (1 = first recorded month)", ge=1)
-    crops: list[str] = field(list(CROPS), "", "Crops hit")
+    crops: list[CropName] = field(list(CROPS), "", "Crops hit")
     log_change: float = field(-0.3, "log points", "Change of the log price index (-0.3 is about -26%)", ge=-3, le=3)
-
-    @model_validator(mode="after")
-    def _known_crops(self) -> PriceShock:
-        check_known(self.crops, CROPS, "crops")
-        return self
 
 
 class Farming(Section):
@@ -192,13 +187,8 @@ class ScheduledDisaster(Section):
     """A disaster season that happens for sure in a given year and regions."""
 
     year: int = field(3, "year of the run", "Year hit (1 = the first recorded year)", ge=1)
-    regions: list[str] = field(["hill", "mountain"], "", "Regions hit")
+    regions: list[RegionName] = field(["hill", "mountain"], "", "Regions hit")
     loss_fraction: float = field(0.6, "share of harvest", "Yield loss that season", ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _known_regions(self) -> ScheduledDisaster:
-        check_known(self.regions, REGIONS, "regions")
-        return self
 
 
 class Weather(Section):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import model_validator
 
 from simulation.schema_base import Section, _check_shares, field
@@ -15,7 +17,9 @@ class Product(Section):
     ceiling: float = field(50_000.0, "yuan", "Largest loan per borrower", gt=0)
     term_months: int = field(36, "months", "Term of the loan", ge=1, le=120)
     rate: float = field(0.0345, "per year", "Interest rate charged (LPR 1-year 3.45% in 2023)", ge=0, le=0.5)
-    repayment: str = field("equal_instalments", "", "equal_instalments (monthly annuity) or bullet (all at maturity)")
+    repayment: Literal["equal_instalments", "bullet"] = field(
+        "equal_instalments", "", "equal_instalments (monthly annuity) or bullet (all at maturity)"
+    )
     interest_subsidy_share: float = field(
         0.0, "share of interest", "Interest paid by government, not borrower", ge=0, le=1
     )
@@ -30,8 +34,6 @@ class Product(Section):
     def _consistent(self) -> Product:
         if self.ceiling < self.min_amount:
             raise ValueError(f"ceiling ({self.ceiling:g}) is below min_amount ({self.min_amount:g})")
-        if self.repayment not in ("equal_instalments", "bullet"):
-            raise ValueError("repayment must be equal_instalments or bullet")
         return self
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import model_validator
 
 from simulation.schema_base import Section, field
@@ -11,7 +13,9 @@ class AgriculturalInsurance(Section):
     """Crop and livestock insurance bought at planting, with fiscal premium subsidies."""
 
     enabled: bool = field(False, "", "Whether farmers are offered agricultural insurance")
-    kind: str = field("yield", "", "yield (indemnity on the household's own loss) or index (on the region's weather)")
+    kind: Literal["yield", "index"] = field(
+        "yield", "", "yield (indemnity on the household's own loss) or index (on the region's weather)"
+    )
     coverage_level: float = field(
         0.7, "share of expected revenue", "Insured value per mu as a share of expected revenue", gt=0, le=1
     )
@@ -42,8 +46,6 @@ class AgriculturalInsurance(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> AgriculturalInsurance:
-        if self.kind not in ("yield", "index"):
-            raise ValueError("kind must be yield or index")
         if self.central_subsidy + self.province_subsidy + self.county_subsidy > 1:
             raise ValueError("premium subsidy shares must not exceed 1 in total")
         return self
@@ -98,7 +100,7 @@ class Insurer(Section):
     """The insurer's capital and its catastrophe cover."""
 
     capital: float = field(50_000_000.0, "yuan", "Capital allocated to the county's business", gt=0)
-    catastrophe_cover: str = field(
+    catastrophe_cover: Literal["reinsurance", "government", "none"] = field(
         "reinsurance", "", "Who pays claims beyond the stop-loss in a year: reinsurance, government or none"
     )
     reinsurance_premium_share: float = field(
@@ -115,12 +117,6 @@ class Insurer(Section):
         gt=0,
         le=10,
     )
-
-    @model_validator(mode="after")
-    def _cover(self) -> Insurer:
-        if self.catastrophe_cover not in ("reinsurance", "government", "none"):
-            raise ValueError("catastrophe_cover must be reinsurance, government or none")
-        return self
 
 
 class Insurance(Section):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from typing import Literal
 
 from simulation.schema_base import Section, field
 
@@ -35,15 +35,9 @@ class LoanUse(Section):
 
     monitored: bool = field(False, "", "Whether banks check loan use with transaction data")
     detection_rate: float = field(0.8, "share", "Chance a diversion is detected when loan use is monitored", ge=0, le=1)
-    response: str = field(
+    response: Literal["counselling", "recall"] = field(
         "counselling", "", "counselling (the household invests after all) or recall (the loan falls due at once)"
     )
-
-    @model_validator(mode="after")
-    def _response(self) -> LoanUse:
-        if self.response not in ("counselling", "recall"):
-            raise ValueError("response must be counselling or recall")
-        return self
 
 
 class Responses(Section):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from pydantic import model_validator
 
-from simulation.schema_base import Section, _check_shares, check_known, field
+from simulation.schema_base import Section, _check_shares, field
 
 PARTIES = ("guarantor", "reguarantor", "bank", "government")
-GUARANTEED_PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
+GuaranteedProduct = Literal["microcredit", "farm_business", "cooperative", "enterprise_working_capital"]
+GUARANTEED_PRODUCTS: tuple[str, ...] = get_args(GuaranteedProduct)
 
 
 class RiskShares(Section):
@@ -45,7 +48,7 @@ class Guarantor(Section):
     reserve_rate: float = field(
         0.01, "per year of outstanding liability", "Compensation reserve set aside", ge=0, le=0.2
     )
-    insolvency_fallback: str = field(
+    insolvency_fallback: Literal["government", "bank"] = field(
         "government", "", "Who pays the guarantor's share once it is insolvent: government or bank"
     )
     tighten_from: float = field(
@@ -78,12 +81,6 @@ class Guarantor(Section):
         ge=0,
         le=1,
     )
-
-    @model_validator(mode="after")
-    def _fallback(self) -> Guarantor:
-        if self.insolvency_fallback not in ("government", "bank"):
-            raise ValueError("insolvency_fallback must be government or bank")
-        return self
 
 
 class Reguarantor(Section):
@@ -136,7 +133,7 @@ class Guarantee(Section):
     """Government financing guarantee with re-guarantee and the bank's response to retained risk."""
 
     enabled: bool = field(False, "", "Whether the guarantor covers loans")
-    products: list[str] = field(["farm_business", "cooperative"], "", "Products the guarantor covers")
+    products: list[GuaranteedProduct] = field(["farm_business", "cooperative"], "", "Products the guarantor covers")
     risk_shares: RiskShares = RiskShares()
     guarantor: Guarantor = Guarantor()
     reguarantor: Reguarantor = Reguarantor()
@@ -149,11 +146,6 @@ class Guarantee(Section):
     )
     bank_response: BankResponse = BankResponse()
 
-    @model_validator(mode="after")
-    def _known_products(self) -> Guarantee:
-        check_known(self.products, GUARANTEED_PRODUCTS, "products")
-        return self
-
 
 class RiskFund(Section):
     """The county risk compensation fund backing poverty-relief microcredit."""
@@ -162,10 +154,5 @@ class RiskFund(Section):
     size: float = field(5_000_000.0, "yuan", "Fund at start (deposited with the bank)", ge=0)
     loan_multiple: float = field(10.0, "x fund", "Loans the fund backs, as a multiple of its balance", gt=0, le=50)
     coverage_share: float = field(0.5, "share of loss", "Share of a backed loan's loss the fund pays", ge=0, le=1)
-    products: list[str] = field(["microcredit"], "", "Products the fund backs")
+    products: list[GuaranteedProduct] = field(["microcredit"], "", "Products the fund backs")
     replenishment: float = field(1_000_000.0, "yuan per year", "Budget paid into the fund each January", ge=0)
-
-    @model_validator(mode="after")
-    def _known_products(self) -> RiskFund:
-        check_known(self.products, GUARANTEED_PRODUCTS, "products")
-        return self

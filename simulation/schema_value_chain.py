@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import model_validator
 
-from simulation.schema_base import CROPS, REGIONS, Section, check_known, field
+from simulation.schema_base import REGIONS, CropName, RegionName, Section, field
 
 
 class EnterpriseTerms(Section):
     """A leading enterprise (龙头企业) that buys, processes and sells the county's produce."""
 
     name: str = field("leading_enterprise", "", "Short name")
-    crops: list[str] = field(["cash_crop", "livestock"], "", "Crops it buys under contract")
-    regions: list[str] = field(list(REGIONS), "", "Regions where it contracts farmers")
+    crops: list[CropName] = field(["cash_crop", "livestock"], "", "Crops it buys under contract")
+    regions: list[RegionName] = field(list(REGIONS), "", "Regions where it contracts farmers")
     contract_share: float = field(
         0.5,
         "share",
@@ -20,7 +22,7 @@ class EnterpriseTerms(Section):
         ge=0,
         le=1,
     )
-    price_rule: str = field(
+    price_rule: Literal["floor", "premium"] = field(
         "floor", "", "floor (pays the spot price but at least the floor) or premium (a premium over spot)"
     )
     price_floor: float = field(0.95, "price index", "Contract floor under the floor rule", ge=0, le=3)
@@ -84,10 +86,6 @@ class EnterpriseTerms(Section):
     def _consistent(self) -> EnterpriseTerms:
         if self.price_cap < self.price_floor:
             raise ValueError("price_cap must not be below price_floor")
-        check_known(self.crops, CROPS, "crops")
-        check_known(self.regions, REGIONS, "regions")
-        if self.price_rule not in ("floor", "premium"):
-            raise ValueError("price_rule must be floor or premium")
         return self
 
 
