@@ -14,6 +14,8 @@ import numpy as np
 from agents.levels import PriceLevels
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulation.scenario import Scenario
 
 HOUSEHOLDS = "households"
@@ -475,3 +477,12 @@ class Households:
     def forget_shocks(self) -> None:
         """After an assessment, the income lost to each risk type is counted afresh."""
         self.shock_loss[:] = 0.0
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per household: traits, money, income, poverty history, cover and credit (a copy).
+
+        The columns, their units and meanings are listed in ``agents.household_table.COLUMNS``.
+        """
+        from agents.household_table import household_frame
+
+        return household_frame(self)

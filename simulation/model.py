@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+from typing import Any
+
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from agents.bank import Bank
 from agents.government import BUDGET_LINES, GOVERNMENT, Government
@@ -23,7 +28,7 @@ from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
 from simulation.monitoring import MonitoringSystem
 from simulation.outcomes import CohortOutcomes, county_cohorts, scaled_to_county
 from simulation.rng import RandomStreams
-from simulation.scenario import REGIONS, Scenario
+from simulation.scenario import REGIONS, Scenario, apply_overrides, load_scenario, scenario_from_dict
 from simulation.shocks import Prices, Weather
 from simulation.value_chain import ValueChain
 from simulation.waterfall import LossWaterfall
@@ -32,22 +37,42 @@ from simulation.waterfall import LossWaterfall
 class ValueChainModel(mesa.Model):
     """A county's agricultural value chain, stepped one month at a time.
 
+    The spin-up years run inside the constructor, unrecorded and outside Mesa's clock: after
+    it ``month``, ``model.steps`` and ``model.time`` are 0, and each :meth:`step` adds one to
+    all three, so ``model.steps`` counts the recorded months. ``datacollector`` holds one row
+    per recorded month (the metrics of ``METRIC_NAMES``, read from the monthly record), so
+    ``mesa.batch_run`` and Mesa's tools read the model as they read any other.
+
     Args:
-        scenario: the validated parameters (``load_scenario``).
-        seed: root seed of the experiment.
+        scenario: the validated parameters (``load_scenario``), or a scenario file or a
+            shipped scenario's name (``"baseline"``).
+        seed: root seed of the experiment; None (what ``mesa.batch_run`` passes without
+            ``rng``) draws a fresh one, kept in ``model.seed``.
         replicate: replicate index; with ``seed`` it fixes every random stream.
+        **overrides: dotted-key parameters applied over the scenario
+            (``**{"population.households": 2000}``; ``mesa.batch_run`` passes its parameters so).
+
+    Attributes:
+        params: the validated :class:`Scenario` the run uses (scaled to the county).
+        scenario: Mesa's scenario record of this run: ``name``, ``seed``, ``replicate`` and
+            ``parameters`` (the same object as ``params``).
 
     Example:
-        >>> model = ValueChainModel(load_scenario("scenarios/baseline.yaml"), seed=1)
-        >>> model.run_for(12)
+        >>> model = ValueChainModel("baseline", seed=1, **{"population.households": 2000})
+        >>> while model.running:
+        ...     model.step()
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0) -> None:
-        self.streams = RandomStreams(seed, replicate)
-        super().__init__(rng=self.streams.stream("mesa"))
-        scenario = scaled_to_county(scenario)
+    def __init__(self, scenario: Scenario | str | Path, seed: int | None = 0, replicate: int = 0, **overrides: Any):
+        scenario = scaled_to_county(parameters_of(scenario, overrides))
+        self.seed = int(np.random.SeedSequence().entropy) if seed is None else int(seed)
+        self.streams = RandomStreams(self.seed, replicate)
+        mesa_record = MesaScenario(rng=self.streams.stream("mesa"), parameters=scenario, name=scenario.name)
+        mesa_record.seed, mesa_record.replicate = self.seed, replicate
+        super().__init__(scenario=mesa_record)
         self.params = scenario
         self.month = -12 * scenario.horizon.spin_up_years
+        self.spinning_up = True
         self.ledger = Ledger()
         self.households = synthesize_households(scenario, self.streams.population)
         self.n_villages = int(self.households.village.max()) + 1
@@ -65,6 +90,9 @@ class ValueChainModel(mesa.Model):
         self.records: list[dict[str, float]] = []
         self.group_records: list[dict[str, float]] = []
         self.income_snapshots: list[pd.DataFrame] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(latest_record, metric=name) for name in ("month", *METRIC_NAMES)}
+        )
         self.running = True
         self.spin_up()
 
@@ -126,9 +154,14 @@ class ValueChainModel(mesa.Model):
         self.government.enrol_dibao(self.households, draw, self.differentiation.values("transfers.dibao_takeup"))
 
     def spin_up(self) -> None:
-        """Run the spin-up years (not recorded), then take the first poverty assessment as month 0."""
+        """Run the spin-up years (not recorded, not counted by Mesa), then take the first poverty assessment as month 0.
+
+        Each spin-up month is the same month as :meth:`step`'s, called past Mesa's clock, so
+        ``model.steps`` and ``model.time`` stay at 0 until the first recorded month.
+        """
         while self.month < 0:
-            self.step()
+            type(self).step(self)
+        self.spinning_up = False
         hh = self.households
         hh.fix_cohorts(county_cohorts(hh, self.params, hh.group == GROUP_EX_POOR), self.levels.poverty_line)
         self.cohorts = CohortOutcomes(hh)
@@ -252,7 +285,7 @@ class ValueChainModel(mesa.Model):
         self.monitoring.monitor(self.month, self.weather.loss, detection, placement, error)
 
     def account(self) -> None:
-        """Close the books, roll income, assess poverty in December, record metrics."""
+        """Close the books, roll income, assess poverty in December, record metrics; end snapshot last month."""
         hh = self.households
         hh.close_month(self.month)
         if self.is_assessment_month:
@@ -271,6 +304,9 @@ class ValueChainModel(mesa.Model):
         if self.month >= 1:
             self.records.append(self.measure(imbalance))
             self.group_records.extend(breakdown(self))
+            self.datacollector.collect(self)
+        if self.month == self.params.months:  # the last month: the run's end, however it is stepped
+            self.income_snapshots.append(income_sample(self, "end"))
 
     # ------------------------------------------------------------------ outcomes
     def relapse_by(self) -> tuple[np.ndarray, np.ndarray, int]:
@@ -352,12 +388,25 @@ class ValueChainModel(mesa.Model):
         return self.cohorts.causes_table()
 
     def income_distribution(self) -> pd.DataFrame:
-        """Per-capita income of a sample of households at the start and (after the run) the end."""
+        """Per-capita income of a sample of households at the start and (once the last month is stepped) the end."""
         return pd.concat(self.income_snapshots, ignore_index=True)
 
     def run_to_end(self) -> pd.DataFrame:
         """Step through the whole horizon and return the monthly outcomes."""
         while self.running:
             self.step()
-        self.income_snapshots.append(income_sample(self, "end"))
         return self.timeseries()
+
+
+def parameters_of(scenario: Scenario | str | Path, overrides: dict[str, Any]) -> Scenario:
+    """The validated scenario a model runs: a :class:`Scenario`, or a file or shipped name, with dotted overrides."""
+    if not isinstance(scenario, Scenario):
+        return load_scenario(scenario, overrides or None)
+    if not overrides:
+        return scenario
+    return scenario_from_dict(apply_overrides(scenario.model_dump(mode="json"), overrides), scenario.name)
+
+
+def latest_record(model: ValueChainModel, metric: str) -> float:
+    """A metric of the latest monthly record (the DataCollector's model reporters read the record, not the state)."""
+    return model.records[-1][metric]
