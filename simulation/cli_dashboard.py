@@ -46,6 +46,9 @@ def dashboard(
     SCENARIO defaults to scenarios/baseline.yaml. The page is local (127.0.0.1) and needs no
     internet access. Stop it with Ctrl+C.
     """
+    from simulation.extras import require
+
+    require("dash", "dashboard")  # not installed: the pip hint, exit 2
     source = scenario or default_scenario()
     load_scenario(source, {"population.households": households} if households else None, encoding)  # bad: exit 2
     listener = listen(port)  # a busy --port: exit 2, before the page is built

@@ -239,9 +239,11 @@ def writing_results(path: Path) -> Iterator[None]:
 
 def check_address(opts: RunOptions) -> None:
     """A ``--scheduler`` address that is not a Dask scheduler: exit 2 within seconds, before any folder exists."""
+    from simulation.extras import require
     from simulation.scheduler_check import SchedulerError, check_scheduler
 
     if opts.scheduler and not opts.profile:
+        require("distributed", "cluster")  # not installed: the pip hint, exit 2
         try:
             check_scheduler(opts.scheduler)
         except SchedulerError as err:

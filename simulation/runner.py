@@ -378,9 +378,10 @@ class DaskCluster:
     """A Dask distributed cluster reached through its scheduler (``tcp://host:8786``)."""
 
     def __init__(self, address: str, timeout: float = 15.0) -> None:
-        from distributed import Client
-
+        from simulation.extras import require
         from simulation.scheduler_check import check_scheduler
+
+        Client = require("distributed", "cluster").Client
 
         self.address = check_scheduler(address)  # within seconds: a bad or non-Dask address raises SchedulerError
         self.client = Client(address, timeout=timeout, set_as_default=False)
