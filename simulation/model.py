@@ -343,7 +343,7 @@ class ValueChainModel(mesa.Model):
         persons = float(w.sum())
         flows = self.ledger.closed
         fiscal = {f"fiscal_{line_}": flows.paid(payer=GOVERNMENT, kind=line_) for line_ in BUDGET_LINES}
-        record = dict.fromkeys(METRIC_NAMES, 0.0)
+        record = {"month": self.month, **dict.fromkeys(METRIC_NAMES, 0.0)}  # the key column first
         record.update(
             month=self.month,
             calendar_year=self.calendar_year,

@@ -1,11 +1,16 @@
 """The ``runs/`` folder of a results folder: run parts written in batches, found again, streamed.
 
-A batch (the runs of one task) is written as ``<batch>.parquet`` (the monthly series),
-``<batch>.<record>.parquet`` for each per-run table, and last ``<batch>.json``, which
-names each run, its summary row and where its rows are in each record. A run is finished
-once a batch JSON naming it is on disk. Parts of the older layout, one run per file
-(``<run>.parquet``, ``<run>.<record>.parquet``, ``<run>.json`` holding the summary alone),
-are read as batches of one run.
+A batch (the runs of one task) is written as one file per record, each record in its own
+folder (``timeseries/part-<batch>.parquet``, ``by_group/part-<batch>.parquet``, ...), and
+last ``<batch>.json``, which names each run, its summary row and where its rows are in
+each record. A run is finished once a batch JSON naming it is on disk. One folder per
+table means any Parquet reader takes a table whole without mixing it with another:
+``duckdb: SELECT * FROM 'runs/timeseries/*.parquet'``, ``pyarrow.dataset.dataset("runs/by_group")``.
+
+Older folders are read too: batches written before this layout (``<batch>.parquet`` and
+``<batch>.<record>.parquet`` beside the JSON, which has no ``layout`` key), and the
+one-run-per-file layout (``<run>.parquet``, ``<run>.<record>.parquet``, ``<run>.json``
+holding the summary alone), read as batches of one run.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import pyarrow.parquet as pq
 if TYPE_CHECKING:
     import pandas as pd
 
-TIMESERIES = "timeseries"  # the monthly series: <batch>.parquet, consolidated into timeseries.parquet
+TIMESERIES = "timeseries"  # the monthly series, consolidated into timeseries.parquet
+LAYOUT = "tables"  # a batch JSON's "layout": each record in runs/<record>/part-<batch>.parquet
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class RunPart:
     batch: str
     summary: dict[str, Any]
     rows: dict[str, tuple[int, int] | None]  # record -> (first row, count); None: the whole file
+    flat: bool = False  # written before the folder per record: <batch>.parquet, <batch>.<record>.parquet
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -50,14 +57,21 @@ def part_bytes(table: pa.Table) -> bytes:
 
     No column statistics and no dictionary pages (the consolidated tables have both).
     """
+    from simulation.column_docs import with_column_docs
+
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
+    pq.write_table(with_column_docs(table), sink, write_statistics=False, use_dictionary=False)
     return sink.getvalue().to_pybytes()
 
 
-def record_file(folder: Path, batch: str, record: str) -> Path:
-    """``<batch>.parquet`` for the monthly series, ``<batch>.<record>.parquet`` for a table."""
-    return folder / (f"{batch}.parquet" if record == TIMESERIES else f"{batch}.{record}.parquet")
+def record_file(folder: Path, batch: str, record: str, flat: bool = False) -> Path:
+    """Where a batch's record lies: ``<record>/part-<batch>.parquet``.
+
+    In older (``flat``) folders: ``<batch>.parquet`` for the monthly series, ``<batch>.<record>.parquet`` for a table.
+    """
+    if flat:
+        return folder / (f"{batch}.parquet" if record == TIMESERIES else f"{batch}.{record}.parquet")
+    return folder / record / f"part-{batch}.parquet"
 
 
 class RunParts:
@@ -78,15 +92,16 @@ class RunParts:
             except (OSError, ValueError):
                 continue  # not written to the end: its runs are not finished
             if isinstance(content, dict) and isinstance(content.get("runs"), list):
+                flat = content.get("layout") != LAYOUT
                 for entry in content["runs"]:
                     rows = {name: (int(start), int(count)) for name, (start, count) in entry["rows"].items()}
-                    self.finished[entry["run"]] = RunPart(path.stem, entry["summary"], rows)
-            elif isinstance(content, dict) and record_file(self.folder, path.stem, TIMESERIES).exists():
+                    self.finished[entry["run"]] = RunPart(path.stem, entry["summary"], rows, flat)
+            elif isinstance(content, dict) and record_file(self.folder, path.stem, TIMESERIES, flat=True).exists():
                 records = [
                     p.name[len(path.stem) + 1 : -len(".parquet")] for p in self.folder.glob(f"{path.stem}.*.parquet")
                 ]
                 rows = dict.fromkeys([TIMESERIES, *records])
-                self.finished[path.stem] = RunPart(path.stem, content, rows)
+                self.finished[path.stem] = RunPart(path.stem, content, rows, flat=True)
 
     def write_batch(
         self, batch: str, runs: Sequence[str], summaries: Sequence[dict], records: dict[str, pa.Table], rows: list
@@ -108,7 +123,7 @@ class RunParts:
             {"run": run, "summary": summary, "rows": {k: list(v) for k, v in where.items()}}
             for run, summary, where in zip(runs, summaries, rows, strict=True)
         ]
-        write_atomic(self.folder / f"{batch}.json", json.dumps({"runs": entries}))
+        write_atomic(self.folder / f"{batch}.json", json.dumps({"layout": LAYOUT, "runs": entries}))
         for run, summary, where in zip(runs, summaries, rows, strict=True):
             self.finished[run] = RunPart(batch, summary, dict(where))
 
@@ -119,8 +134,11 @@ class RunParts:
         def read(batch: str, start: int | None, stop: int | None) -> pa.Table:
             nonlocal cached
             if cached is None or cached[0] != batch:
-                cached = (batch, pq.ParquetFile(record_file(self.folder, batch, record)).read())
+                flat = flat_batches.get(batch, False)
+                cached = (batch, pq.ParquetFile(record_file(self.folder, batch, record, flat)).read())
             return cached[1] if start is None else cached[1].slice(start, stop - start)
+
+        flat_batches = {self.finished[run].batch: self.finished[run].flat for run in runs}
 
         stretch: tuple[str, int | None, int | None] | None = None
         for run in runs:
@@ -144,13 +162,15 @@ class RunParts:
 
     def stream(self, runs: Sequence[str], record: str, target: Path) -> bool:
         """Write the runs' rows of ``record`` into one Parquet file, a batch at a time; False if none."""
+        from simulation.column_docs import with_column_docs
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
         writer: pq.ParquetWriter | None = None
         try:
             for table in self.rows_of(runs, record):
                 if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
+                    writer = pq.ParquetWriter(tmp, with_column_docs(table).schema)
                 writer.write_table(table.cast(writer.schema))
             if writer is None:
                 return False

@@ -1,8 +1,8 @@
 """The results folder of DESIGN.md section 5, written atomically as runs finish.
 
 Runs come back in batches (the runs of one task, :class:`simulation.runner.RunBatch`).
-Each batch is written at once as ``runs/<batch>.parquet`` (the monthly series of its
-runs), ``runs/<batch>.<table>.parquet`` (each per-run table) and, last, ``runs/<batch>.json``
+Each batch is written at once as ``runs/timeseries/part-<batch>.parquet`` (the monthly
+series of its runs), ``runs/<table>/part-<batch>.parquet`` (each per-run table) and, last, ``runs/<batch>.json``
 (each run's key, summary row and where its rows are): a batch whose JSON is on disk is
 finished. Each run's status is then appended to ``runs/status.jsonl``. So a crash loses at
 most the runs still in flight, and ``--resume`` knows what is left.
@@ -101,13 +101,18 @@ def inside(root: Path, target: Path) -> Path:
     return target
 
 
-def parquet_bytes(frame: pd.DataFrame | pa.Table) -> bytes:
-    """A DataFrame (or an Arrow table) as Parquet bytes (pyarrow)."""
+def parquet_bytes(frame: pd.DataFrame | pa.Table, summary: bool = False) -> bytes:
+    """A DataFrame (or an Arrow table) as Parquet bytes, each documented column's unit and meaning in its metadata.
+
+    Args:
+        frame: the table.
+        summary: a run summary table (each metric's description names how a run is summarised).
+    """
+    from simulation.column_docs import with_column_docs
+
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     buffer = io.BytesIO()
-    if isinstance(frame, pa.Table):
-        pq.write_table(frame, buffer)
-    else:
-        frame.to_parquet(buffer, index=False)
+    pq.write_table(with_column_docs(table, summary), buffer)
     return buffer.getvalue()
 
 
@@ -379,7 +384,8 @@ class ResultsFolder:
             summary = result.summary
         else:
             summary = self._consolidate(specs or [])
-        write_atomic(self.path / "summary.parquet", parquet_bytes(arrow_table(summary) if len(summary) else summary))
+        summary_table = arrow_table(summary) if len(summary) else summary
+        write_atomic(self.path / "summary.parquet", parquet_bytes(summary_table, summary=True))
         write_atomic(self.path / "summary.csv", summary.to_csv(index=False))
         self.write_manifest(finished=True)
         return summary

@@ -32,7 +32,7 @@ def sweep_command(county: Path, out: Path, *extra: str) -> list[str]:
 def parts(out: Path) -> dict[str, int]:
     """Each finished run, by name, with the modification time of the series file of its batch.
 
-    Runs are written a task at a time: ``runs/<batch>.parquet`` (and its other tables), then
+    Runs are written a task at a time: ``runs/timeseries/part-<batch>.parquet`` (and its other tables), then
     ``runs/<batch>.json`` naming the batch's runs; a run is finished once that JSON is on disk.
     """
     found = {}
@@ -41,7 +41,7 @@ def parts(out: Path) -> dict[str, int]:
             runs = json.loads(path.read_text())["runs"]
         except (OSError, ValueError, KeyError):
             continue
-        mtime = path.with_suffix(".parquet").stat().st_mtime_ns
+        mtime = (path.parent / "timeseries" / f"part-{path.stem}.parquet").stat().st_mtime_ns
         found.update(dict.fromkeys((entry["run"] for entry in runs), mtime))
     return found
 

@@ -47,7 +47,8 @@ def test_a_batch_whose_json_was_not_written_is_run_again_on_resume(tmp_path: Pat
     folder.record_batch(simulate_batch(specs[:1]), specs[:1])
     # a crash after the second batch's tables but before its JSON
     torn = simulate_batch(specs[1:])
-    write_atomic(tmp_path / "out" / "runs" / "batch-s001-000002.parquet", parquet_bytes(torn.records["timeseries"]))
+    torn_file = tmp_path / "out" / "runs" / "timeseries" / "part-batch-s001-000002.parquet"
+    write_atomic(torn_file, parquet_bytes(torn.records["timeseries"]))
 
     again = ResultsFolder.resume(tmp_path / "out", [county], 1, ["agrifin", "test"], dict(EXPERIMENT))
 
