@@ -35,6 +35,7 @@ STREAM_NAMES: dict[str, str] = {
     "report_error": "error of the income a monitoring review observes",
     "project": "failure of financed projects",
     "diversion": "diversion of loans to consumption",
+    "bootstrap": "resamples of the BCa bootstrap of a comparison (statistics, not the model)",
 }
 
 

@@ -4,18 +4,26 @@ Every policy runs on the same replicate seeds as the baseline, so replicate ``r`
 policy and replicate ``r`` of the baseline share their weather, health and price luck.
 The difference ``policy - baseline`` per replicate removes that shared noise; its mean
 with a Student t interval is the effect. The unpaired (Welch) interval, which ignores the
-pairing, is reported beside it to show how much the pairing buys.
+pairing, is reported beside it to show how much the pairing buys. Both are scipy's
+(``ttest_rel``, ``ttest_ind(equal_var=False)``). A cost per unit averted has a delta-method
+interval and, beside it, a paired BCa bootstrap (``scipy.stats.bootstrap``), with a note
+when the two disagree (as they do when the amount averted is near zero).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 CONFIDENCE = 0.95
+BOOTSTRAP_RESAMPLES = 9_999
+BOOTSTRAP_MIN_PAIRS = 3  # fewer pairs: no bootstrap interval
+DISAGREEMENT = 0.25  # intervals disagree when an end moves by more than this share of the delta interval's width
 POVERTY_YEARS_AVERTED = "poverty_person_years_averted"
 COST_PER_POVERTY_YEAR_AVERTED = "fiscal_cost_per_poverty_year_averted"
 RELAPSES_AVERTED = "relapses_averted"
@@ -72,41 +80,44 @@ class Interval:
         return self.high - self.low
 
 
+def _interval(estimate: float, test: Any, confidence: float) -> Interval:
+    ci = test.confidence_interval(confidence)
+    return Interval(estimate, float(ci.low), float(ci.high), float(test.pvalue))
+
+
 def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
-    """Mean of ``values`` with its Student t interval and one-sample t-test p-value against 0."""
+    """Mean of ``values`` with its Student t interval and one-sample t-test p-value against 0 (``ttest_1samp``).
+
+    Fewer than two values: no interval. No spread: the interval is the mean itself.
+    """
     values = np.asarray(values, np.float64)
-    n = values.size
-    mean = float(values.mean()) if n else float("nan")
-    if n < 2:
+    mean = float(values.mean()) if values.size else float("nan")
+    if values.size < 2:
         return Interval(mean, float("nan"), float("nan"), float("nan"))
-    sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
-    if sd == 0.0:
+    if values.std(ddof=1) == 0.0:
         return Interval(mean, mean, mean, float("nan") if mean == 0.0 else 0.0)
-    p_value = float(2 * stats.t.sf(abs(mean) / (sd / np.sqrt(n)), n - 1))
-    return Interval(mean, mean - half, mean + half, p_value)
+    return _interval(mean, stats.ttest_1samp(values, 0.0), confidence)
 
 
 def paired_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
-    """Mean of ``policy - baseline`` over paired replicates, with the paired t interval."""
-    return t_interval(np.asarray(policy, np.float64) - np.asarray(baseline, np.float64), confidence)
+    """Mean of ``policy - baseline`` over paired replicates, with the paired t interval (``ttest_rel``)."""
+    a, b = np.asarray(policy, np.float64), np.asarray(baseline, np.float64)
+    differences = a - b
+    mean = float(differences.mean()) if differences.size else float("nan")
+    if differences.size < 2 or differences.std(ddof=1) == 0.0:
+        return t_interval(differences, confidence)
+    return _interval(mean, stats.ttest_rel(a, b), confidence)
 
 
 def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
-    """Difference of means as if the runs were independent (Welch's unequal-variance interval)."""
+    """Difference of means as if the runs were independent: Welch's interval (``ttest_ind(equal_var=False)``)."""
     a, b = np.asarray(policy, np.float64), np.asarray(baseline, np.float64)
     diff = float(a.mean() - b.mean())
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se2 = va + vb
     if a.size < 2 or b.size < 2:
         return Interval(diff, float("nan"), float("nan"), float("nan"))
-    if se2 == 0.0:
+    if a.var(ddof=1) + b.var(ddof=1) == 0.0:
         return Interval(diff, diff, diff, float("nan") if diff == 0.0 else 0.0)
-    dof = se2**2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    se = float(np.sqrt(se2))
-    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
-    p_value = float(2 * stats.t.sf(abs(diff) / se, dof))
-    return Interval(diff, diff - half, diff + half, p_value)
+    return _interval(diff, stats.ttest_ind(a, b, equal_var=False), confidence)
 
 
 def cost_per_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
@@ -130,6 +141,54 @@ def cost_per_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: fl
     return Interval(ratio, ratio - half, ratio + half, float("nan"))
 
 
+def _ratio_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(x, axis=axis) / np.mean(y, axis=axis)
+
+
+def bootstrap_cost_per_averted(
+    extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Paired BCa bootstrap interval of extra cost over the amount averted (replicates resampled as pairs).
+
+    Its resamples come from the named ``bootstrap`` stream (root seed 0), so the same runs
+    give the same interval. NaN when there are fewer than three pairs, when the mean amount
+    averted is not positive, or when the bootstrap distribution is degenerate.
+    """
+    from simulation.rng import RandomStreams
+
+    x, y = np.asarray(extra_cost, np.float64), np.asarray(averted, np.float64)
+    if x.size < BOOTSTRAP_MIN_PAIRS or y.mean() <= 0:
+        return float("nan"), float("nan")
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")  # a degenerate resample gives NaN ends, reported as such
+        result = stats.bootstrap(
+            (x, y),
+            _ratio_of_means,
+            paired=True,
+            vectorized=True,
+            confidence_level=confidence,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            method="BCa",
+            rng=RandomStreams(0).stream("bootstrap"),
+        )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def intervals_disagree(delta: Interval, low: float, high: float) -> bool:
+    """Whether the bootstrap interval ``(low, high)`` tells a different story from the delta-method one.
+
+    They disagree when either end moves by more than :data:`DISAGREEMENT` of the delta
+    interval's width, or when only one of them could be computed.
+    """
+    ends = np.array([delta.low, delta.high, low, high])
+    if not np.isfinite(ends).any():
+        return False
+    if not np.isfinite(ends).all():
+        return True
+    tolerance = DISAGREEMENT * max(delta.width, 1e-12)
+    return abs(low - delta.low) > tolerance or abs(high - delta.high) > tolerance
+
+
 @dataclass(frozen=True)
 class ComparisonRow:
     """One row of ``comparison.csv``: a policy's effect on one metric against the baseline."""
@@ -148,6 +207,8 @@ class ComparisonRow:
     unpaired_ci_high: float
     unpaired_p_value: float
     note: str = ""
+    bootstrap_ci_low: float = float("nan")  # cost per unit averted: paired BCa bootstrap beside the delta method
+    bootstrap_ci_high: float = float("nan")
 
 
 def _row(policy: str, baseline: str, metric: str, pol: np.ndarray, base: np.ndarray, note: str = "") -> ComparisonRow:
@@ -220,6 +281,7 @@ def averted_rows(
     averted_row = replace(swapped, baseline_mean=swapped.policy_mean, policy_mean=swapped.baseline_mean)
     extra = pol["fiscal_cost"].to_numpy() - base["fiscal_cost"].to_numpy()
     ratio = cost_per_averted(extra, base_counts - pol_counts)
+    low, high = bootstrap_cost_per_averted(extra, base_counts - pol_counts)
     note = (
         f"n/a: the policy averts no {outcome.what} on average ({outcome.what} averted <= 0)"
         if not np.isfinite(ratio.estimate)
@@ -227,9 +289,15 @@ def averted_rows(
         if ratio.estimate < 0
         else ""
     )
+    if np.isfinite(ratio.estimate) and base_counts.size >= BOOTSTRAP_MIN_PAIRS and intervals_disagree(ratio, low, high):
+        disagreement = (
+            f"the BCa bootstrap interval ({low:,.0f} to {high:,.0f}) differs from the delta-method one "
+            f"({ratio.low:,.0f} to {ratio.high:,.0f}): few {outcome.what} averted make the ratio fragile"
+        )
+        note = f"{note}; {disagreement}" if note else disagreement
     nan = float("nan")
     cost_row = ComparisonRow(
         policy, baseline, outcome.cost_per, int(base_counts.size), nan, nan,
-        ratio.estimate, ratio.low, ratio.high, nan, nan, nan, nan, note,
+        ratio.estimate, ratio.low, ratio.high, nan, nan, nan, nan, note, low, high,
     )  # fmt: skip
     return [averted_row, cost_row]
