@@ -60,8 +60,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agrifin")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True, help="Log what agrifin does on stderr (-v steps, -vv details).")
+def cli(verbose: int) -> None:
     """agrifin: agricultural value-chain finance and relapse into poverty, one county month by month."""
+    from simulation.logs import configure_logging
+
+    configure_logging(verbose)
 
 
 @cli.command()

@@ -7,6 +7,7 @@ so bad input leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from simulation.results import ResultsFolder
     from simulation.runner import Executor, RunSpec
 
+log = logging.getLogger(__name__)
 
 # the headline outcomes first (DESIGN section 2), then the others; rows absent from a summary are skipped
 MAIN_TABLE = (
@@ -338,6 +340,8 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
         to_do = [s for s in plan.specs if previous is None or not previous.is_finished(s)]
         choice = local_workers(to_do, opts)
         executor = connect(opts, choice.workers if choice else None)  # a bad address leaves nothing behind
+        log.info("%s: %d of %d runs to do in %s", plan.kind, len(to_do), len(plan.specs), path)
+        log.info("executor: %s", getattr(executor, "description", type(executor).__name__))
     except BaseException:
         claim.abandon()
         raise

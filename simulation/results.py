@@ -21,6 +21,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import os
 import platform
 import subprocess
@@ -58,6 +59,7 @@ PACKAGES = (
     "SALib",
 )
 MANIFEST_INTERVAL_SECONDS = 10.0
+logger = logging.getLogger(__name__)
 
 
 def _current_umask() -> int:
@@ -336,6 +338,7 @@ class ResultsFolder:
             log.write("".join(lines))
             log.flush()
             os.fsync(log.fileno())
+        logger.debug("batch %s: %d runs stored (%d ok)", name, len(batch.outputs), len(ok))
         if time.monotonic() - self._manifest_written > MANIFEST_INTERVAL_SECONDS:
             self.write_manifest(finished=False)
 
@@ -388,6 +391,7 @@ class ResultsFolder:
         write_atomic(self.path / "summary.parquet", parquet_bytes(summary_table, summary=True))
         write_atomic(self.path / "summary.csv", summary.to_csv(index=False))
         self.write_manifest(finished=True)
+        logger.info("consolidated %d runs into %s", len(summary), self.path)
         return summary
 
     def _consolidate(self, specs: list[RunSpec]) -> pd.DataFrame:

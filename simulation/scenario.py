@@ -1,7 +1,8 @@
 """The scenario: every parameter of a run, in one pydantic schema.
 
 A scenario file is YAML. ``extends: other.yaml`` inherits another file (a path relative to
-the file, else a shipped scenario's name such as ``baseline``) and then overrides it, so a policy file is a small diff over the baseline.
+the file, else a shipped scenario's name such as ``baseline``) and then overrides it, so a
+policy file is a small diff over the baseline.
 Nothing in agrifin reads a raw dict: the model receives a validated :class:`Scenario`.
 
 Each field states its unit and meaning; the defaults are the default county of
@@ -13,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,8 @@ from simulation.schema_monitoring import Monitoring
 from simulation.schema_risk import Guarantee, RiskFund
 from simulation.schema_value_chain import ValueChain
 from simulation.shipped import find_scenario
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "CROPS",
@@ -182,6 +186,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], encoding: str | None = None) -
     if not found.is_file():
         where = " or ".join(str(t) for t in tried)
         raise ScenarioError(source, "extends", f"{parent!r}: file not found (tried {where})")
+    log.debug("%s extends %s", path, found)
     base = _resolve(found, (*chain, path.resolve()), encoding)
     # a child names and describes itself; it never inherits those two
     base.pop("name", None)
@@ -261,6 +266,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, enc
             unknown key, a wrong type, or a value out of range.
     """
     path, _ = find_scenario(path)  # a path, or a shipped scenario's bare name ("baseline")
+    log.debug("reading scenario %s", path)
     data = _resolve(path, (), encoding)
     if overrides:
         data = apply_overrides(data, overrides)
