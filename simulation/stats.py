@@ -85,6 +85,13 @@ def _interval(estimate: float, test: Any, confidence: float) -> Interval:
     return Interval(estimate, float(ci.low), float(ci.high), float(test.pvalue))
 
 
+def _quietly(test: Any, *samples: np.ndarray, **options: Any) -> Any:
+    """A scipy t-test without its precision-loss warning for nearly equal replicates (the formula's answer stands)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Precision loss occurred", category=RuntimeWarning)
+        return test(*samples, **options)
+
+
 def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
     """Mean of ``values`` with its Student t interval and one-sample t-test p-value against 0 (``ttest_1samp``).
 
@@ -96,7 +103,7 @@ def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
         return Interval(mean, float("nan"), float("nan"), float("nan"))
     if values.std(ddof=1) == 0.0:
         return Interval(mean, mean, mean, float("nan") if mean == 0.0 else 0.0)
-    return _interval(mean, stats.ttest_1samp(values, 0.0), confidence)
+    return _interval(mean, _quietly(stats.ttest_1samp, values, 0.0), confidence)
 
 
 def paired_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
@@ -106,7 +113,7 @@ def paired_difference(policy: np.ndarray, baseline: np.ndarray, confidence: floa
     mean = float(differences.mean()) if differences.size else float("nan")
     if differences.size < 2 or differences.std(ddof=1) == 0.0:
         return t_interval(differences, confidence)
-    return _interval(mean, stats.ttest_rel(a, b), confidence)
+    return _interval(mean, _quietly(stats.ttest_rel, a, b), confidence)
 
 
 def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
@@ -117,7 +124,7 @@ def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float
         return Interval(diff, float("nan"), float("nan"), float("nan"))
     if a.var(ddof=1) + b.var(ddof=1) == 0.0:
         return Interval(diff, diff, diff, float("nan") if diff == 0.0 else 0.0)
-    return _interval(diff, stats.ttest_ind(a, b, equal_var=False), confidence)
+    return _interval(diff, _quietly(stats.ttest_ind, a, b, equal_var=False), confidence)
 
 
 def cost_per_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
