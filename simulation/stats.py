@@ -22,7 +22,7 @@ from scipy import stats
 
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 9_999
-BOOTSTRAP_MIN_PAIRS = 3  # fewer pairs: no bootstrap interval
+BOOTSTRAP_MIN_PAIRS = 10  # fewer pairs give too few distinct resamples: no bootstrap interval
 DISAGREEMENT = 0.25  # intervals disagree when an end moves by more than this share of the delta interval's width
 POVERTY_YEARS_AVERTED = "poverty_person_years_averted"
 COST_PER_POVERTY_YEAR_AVERTED = "fiscal_cost_per_poverty_year_averted"
@@ -158,7 +158,7 @@ def bootstrap_cost_per_averted(
     """Paired BCa bootstrap interval of extra cost over the amount averted (replicates resampled as pairs).
 
     Its resamples come from the named ``bootstrap`` stream (root seed 0), so the same runs
-    give the same interval. NaN when there are fewer than three pairs, when the mean amount
+    give the same interval. NaN when there are fewer than ``BOOTSTRAP_MIN_PAIRS`` (10) pairs, when the mean amount
     averted is not positive, or when the bootstrap distribution is degenerate.
     """
     from simulation.rng import RandomStreams
