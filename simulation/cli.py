@@ -84,14 +84,15 @@ def run(scenario: Path, **options: Any) -> None:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @encoding_option
 def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
-    """Check scenario files; print one line per file."""
+    """Check scenario files: one line per good file, one line per problem of a bad one."""
     bad = 0
     for path in scenarios:
         try:
             sc = load_scenario(path, encoding=encoding)
             click.echo(f"ok: {path} ({sc.name})")
         except ScenarioError as err:
-            click.echo(f"agrifin: {err}", err=True)
+            for line in err.lines:
+                click.echo(f"agrifin: {line}", err=True)
             bad += 1
     if bad:
         raise SystemExit(2)
@@ -153,7 +154,8 @@ def main() -> None:
     try:
         status = cli.main(standalone_mode=False)
     except ScenarioError as err:
-        click.echo(f"agrifin: {err}", err=True)
+        for line in err.lines:
+            click.echo(f"agrifin: {line}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("agrifin: interrupted", err=True)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulation.differentiation import check_overrides
+from simulation.scenario_errors import problems_of
 from simulation.scenario_file import MAX_EXTENDS, ScenarioFileError, parse_yaml, read_text
 from simulation.schema_base import CROPS, GROUPS, REGIONS, ByGroup, ByRegion, Section, check_scenario_name, field
 from simulation.schema_county import (
@@ -63,10 +64,19 @@ __all__ = [
 class ScenarioError(ValueError):
     """A scenario file, key or override that cannot be used; the message is one line."""
 
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {problem}")
+    def __init__(self, source: str, key: str, problem: str, more: tuple[tuple[str, str], ...] = ()) -> None:
+        self.source, self.key, self.problem, self.more = source, key, problem, more
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per problem, ``file: key: problem``, the first problem first."""
+        return [f"{self.source}: {key}: {problem}" if key else f"{self.source}: {problem}" for key, problem in self.problems]
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Every ``(key, problem)`` found (at least one)."""
+        return [(self.key, self.problem), *self.more]
 
 
 class Scenario(Section):
@@ -220,30 +230,19 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
 
 
 def _first_error(err: ValidationError) -> tuple[str, str]:
-    errors = err.errors()
-    first = errors[0]
-    key = ".".join(str(p) for p in first["loc"] if p not in ("function-after",)) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    # a section's own check may name the key it is about: "regions.hill.monitoring.recall: ..."
-    head, sep, rest = message.partition(": ")
-    if sep and head.replace(".", "").replace("_", "").isalnum():
-        key = head if key == "(top level)" else f"{key}.{head}"
-        message = rest
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    problems = problems_of(err, Scenario)
+    key, message = problems[0]
+    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     return key, message + more
 
 
 def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
-    """Build a :class:`Scenario` from a raw mapping, turning errors into one-line messages."""
+    """Build a :class:`Scenario` from a raw mapping; every problem becomes one line of the error."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        key, message = _first_error(err)
-        raise ScenarioError(source, key, message) from None
+        (key, message), *more = problems_of(err, Scenario)
+        raise ScenarioError(source, key, message, tuple(more)) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, encoding: str | None = None) -> Scenario:
