@@ -1,7 +1,8 @@
 """The scenario: every parameter of a run, in one pydantic schema.
 
 A scenario file is YAML. ``extends: other.yaml`` inherits another file (a path relative to
-the file, else a shipped scenario's name such as ``baseline``) and then overrides it, so a policy file is a small diff over the baseline.
+the file, else a shipped scenario's name such as ``baseline``) and then overrides it, so a
+policy file is a small diff over the baseline.
 Nothing in agrifin reads a raw dict: the model receives a validated :class:`Scenario`.
 
 Each field states its unit and meaning; the defaults are the default county of
@@ -71,7 +72,9 @@ class ScenarioError(ValueError):
     @property
     def lines(self) -> list[str]:
         """One line per problem, ``file: key: problem``, the first problem first."""
-        return [f"{self.source}: {key}: {problem}" if key else f"{self.source}: {problem}" for key, problem in self.problems]
+        return [
+            f"{self.source}: {key}: {problem}" if key else f"{self.source}: {problem}" for key, problem in self.problems
+        ]
 
     @property
     def problems(self) -> list[tuple[str, str]]:
