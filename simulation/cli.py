@@ -42,6 +42,19 @@ LAZY_COMMANDS = {
     "dashboard": "simulation.cli_dashboard:dashboard",
 }
 
+# each lazy command's first docstring line, so that `agrifin --help` lists them without importing them
+# (tests/test_startup.py checks these against the commands' own docstrings)
+LAZY_HELP = {
+    "compare": "Run BASELINE and each POLICY on the same replicate seeds; paired differences with 95% CIs.",
+    "sweep": "Run SCENARIO (and any --stress scenario) over a grid or Latin hypercube of --vary keys, "
+    "points replicated.",
+    "sensitivity": "Global sensitivity (SALib Sobol or Morris) of outcomes to the --vary keys; "
+    "replicates averaged per point.",
+    "report": "Write a review report of RESULTS_DIR: scenarios, headline table, charts, parameters, provenance.",
+    "plot": "Draw charts of RESULTS_DIR as PNG and SVG under RESULTS_DIR/figures/.",
+    "dashboard": "Serve an interactive page to move levers and watch SCENARIO's county month by month.",
+}
+
 
 class LazyGroup(click.Group):
     """A click group whose commands in :data:`LAZY_COMMANDS` are imported when first asked for."""
@@ -56,6 +69,18 @@ class LazyGroup(click.Group):
             module, name = LAZY_COMMANDS[cmd_name].split(":")
             self.add_command(getattr(importlib.import_module(module), name), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``: lazy commands not yet imported show :data:`LAZY_HELP`."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name) or click.Command(name, help=LAZY_HELP[name])
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,14 +148,27 @@ def scenario_folders() -> list[Path]:
 @cli.command(name="scenarios")
 def list_scenarios() -> None:
     """List the scenario files shipped in scenarios/ with their descriptions."""
+    import shutil
+    import textwrap
+
+    indent = " " * 58  # the file (32) and name (24) columns, and their spaces
+    width = max(len(indent) + 30, min(shutil.get_terminal_size((120, 24)).columns, 140))
     for folder in scenario_folders():
         for path in sorted(folder.glob("*.yaml")):
             try:
                 sc = load_scenario(path)
-                text = " ".join(sc.description.split())
-                click.echo(f"{path.name:<32} {sc.name:<24} {text[:90]}")
+                head = f"{path.name:<32} {sc.name:<24} "
+                click.echo(
+                    textwrap.fill(
+                        " ".join(sc.description.split()),
+                        width,
+                        initial_indent=head,
+                        subsequent_indent=indent,
+                        break_on_hyphens=False,
+                    )
+                )
             except ScenarioError as err:
-                click.echo(f"{path.name:<32} invalid: {err}")
+                click.echo(f"{path.name:<32} invalid: {err.lines[0]}")
 
 
 @cli.command()

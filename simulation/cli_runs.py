@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from simulation.progress import RunLines
 from simulation.scenario import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
@@ -164,12 +165,20 @@ def resolve(paths: tuple[Path, ...], opts: RunOptions) -> list[Scenario]:
     """Load and validate every scenario, and check the experiment's size, before anything is written."""
     check_runs(len(paths), opts.replications, "-r")
     overrides = overrides_from(opts.sets, opts.households, opts.years)
-    scenarios = [load_scenario(path, overrides, opts.encoding) for path in paths]
+    scenarios = [overridden_name(load_scenario(path, overrides, opts.encoding), opts.sets) for path in paths]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise BadInput(f"scenario names must differ within one experiment, got {', '.join(names)}")
     check_memory(scenarios, opts)
     return scenarios
+
+
+def overridden_name(scenario: Scenario, sets: tuple[str, ...]) -> Scenario:
+    """The scenario renamed ``<name>+<n>-overrides`` when ``--set`` changed n keys (results never pass for the file's)."""
+    if not sets:
+        return scenario
+    count = len(dict(parse_override(text) for text in sets))
+    return scenario.model_copy(update={"name": f"{scenario.name}+{count}-overrides"})
 
 
 def check_runs(points: int, replications: int, option: str, what: str = "scenario") -> None:
@@ -327,6 +336,7 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             "runs": len(plan.specs),
             "fingerprint": plan_fingerprint(plan.specs, plan.kind, design_hash),
             "design_hash": design_hash,
+            **({"overrides": dict(parse_override(text) for text in opts.sets)} if opts.sets else {}),
             **(plan.details or {}),
         }
         command = ["agrifin", *sys.argv[1:]]
@@ -346,8 +356,10 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             folder.experiment["executor"] = executor.description
             if choice is not None:
                 folder.experiment["workers"] = choice.as_dict()
+        remaining = sum(not folder.is_finished(s) for s in plan.specs)
+        lines = None if opts.quiet or show_bar else RunLines(remaining, sys.stderr)  # no terminal: a line per run
         with click.progressbar(
-            length=sum(not folder.is_finished(s) for s in plan.specs),
+            length=remaining,
             label="runs",
             file=sys.stderr,
             show_pos=True,
@@ -355,7 +367,7 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             hidden=not show_bar,
         ) as bar:
             with timing(opts) as opts.profiles, writing_results(path):
-                outcome = carry_out(folder, plan.specs, executor, lambda: bar.update(1))
+                outcome = carry_out(folder, plan.specs, executor, lambda: lines() if lines else bar.update(1))
     except KeyboardInterrupt:
         click.echo(
             f"\nagrifin: interrupted; finished runs are kept in {path}. Continue with --resume -o {path}", err=True

@@ -12,6 +12,7 @@ DESIGN.md section 3, and ``scenarios/baseline.yaml`` cites the source of each nu
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -152,9 +153,15 @@ class Scenario(Section):
 # --------------------------------------------------------------------------- loading
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """The parsed YAML of a file's text (kept: a folder of policy files that all extend the baseline parses it once)."""
+    return parse_yaml(text)
+
+
 def _read_yaml(path: Path, source: str, encoding: str | None = None) -> dict[str, Any]:
     try:
-        data = parse_yaml(read_text(path, encoding))
+        data = copy.deepcopy(_parsed(read_text(path, encoding)))
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found") from None
     except OSError as err:
