@@ -174,7 +174,7 @@ def resolve(paths: tuple[Path, ...], opts: RunOptions) -> list[Scenario]:
 
 
 def overridden_name(scenario: Scenario, sets: tuple[str, ...]) -> Scenario:
-    """The scenario renamed ``<name>+<n>-overrides`` when ``--set`` changed n keys (results never pass for the file's)."""
+    """The scenario renamed ``<name>+<n>-overrides`` when ``--set`` changed n keys (never passed off as the file)."""
     if not sets:
         return scenario
     count = len(dict(parse_override(text) for text in sets))
