@@ -84,7 +84,7 @@ def check_scenario_name(name: str) -> str:
     """A scenario name usable in file and folder names.
 
     Raises:
-        ValueError: characters other than letters, digits, ``_``, ``-``, ``+`` and ``.``, or a leading ``.``, ``-``, ``+``.
+        ValueError: characters other than letters, digits, ``_``, ``-``, ``+`` and ``.``, or a leading mark.
     """
     if not SCENARIO_NAME.fullmatch(name) or len(name) > SCENARIO_NAME_LENGTH:
         raise ValueError(
