@@ -31,6 +31,7 @@ from simulation.cli_runs import (
     run_options,
     writing_results,
 )
+from simulation.experiment_file import accepts_experiment_file
 from simulation.scenario import ScenarioError, load_scenario
 
 LAZY_COMMANDS = {
@@ -90,9 +91,10 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", required=False, type=click.Path(path_type=Path))
 @run_options
-def run(scenario: Path, **options: Any) -> None:
+@accepts_experiment_file("run", "scenario")
+def run(scenario: Path, extra_outcomes: tuple[dict[str, Any], ...], **options: Any) -> None:
     """Run SCENARIO for N replications and write a results folder."""
     from simulation.run_plan import plan_runs
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from simulation.custom_outcomes import custom_values
 from simulation.metrics import summarise
 from simulation.parts import TIMESERIES, arrow_table
 from simulation.pool import choose_workers, end_with_parent, main_module_hidden, runs_per_task, start_fork_server
@@ -188,6 +189,8 @@ def simulate(spec: RunSpec) -> RunOutput:
         check_finite(series, "monthly records")
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
+        if spec.scenario.outcomes:  # the user's own outcomes, one more summary column each
+            row.update(custom_values(spec.scenario.outcomes, row, model))
         series.insert(0, "replicate", spec.replicate)
         if spec.point is not None:
             series.insert(0, "point", spec.point)

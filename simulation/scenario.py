@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from simulation.custom_outcomes import CustomOutcome, check_outcomes
 from simulation.differentiation import check_overrides
 from simulation.scenario_errors import problems_of
 from simulation.scenario_file import MAX_EXTENDS, ScenarioFileError, parse_yaml, read_text
@@ -115,6 +116,11 @@ class Scenario(Section):
     groups: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of some policy parameters by group (ex_poor, fringe, general)"
     )
+    outcomes: list[CustomOutcome] = Field(
+        default_factory=list,
+        description="Outcomes of one's own, each one more summary column: an expression over the summary "
+        "metrics or a 'module:function' of the model (simulation/custom_outcomes.py)",
+    )
 
     @field_validator("name")
     @classmethod
@@ -122,10 +128,15 @@ class Scenario(Section):
         return check_scenario_name(name)
 
     @model_validator(mode="after")
+    def _outcomes(self) -> Scenario:
+        check_outcomes(self.outcomes)
+        return self
+
+    @model_validator(mode="after")
     def _differentiation(self) -> Scenario:
         check_overrides(self.regions, REGIONS, "regions")
         check_overrides(self.groups, GROUPS, "groups")
-        base = self.model_dump(mode="json", exclude={"regions", "groups"})
+        base = self.model_dump(mode="json", exclude={"regions", "groups", "outcomes"})
         for what, overrides in (("regions", self.regions), ("groups", self.groups)):
             for name, tree in overrides.items():
                 try:
@@ -142,12 +153,16 @@ class Scenario(Section):
 
     def content_hash(self) -> str:
         """Stable hash of the resolved parameters (for provenance)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        text = json.dumps(self.model_dump(mode="json", exclude=self._unused()), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
         """The resolved scenario as YAML, loadable again with :func:`load_scenario`."""
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        return yaml.safe_dump(self.model_dump(mode="json", exclude=self._unused()), sort_keys=False, allow_unicode=True)
+
+    def _unused(self) -> set[str]:
+        """Optional sections left out of the hash and the YAML when empty (so older hashes stay valid)."""
+        return set() if self.outcomes else {"outcomes"}
 
 
 # --------------------------------------------------------------------------- loading
