@@ -30,6 +30,7 @@ from simulation.limits import design_points
 from simulation.metrics import METRIC_BY_NAME, METRIC_NAMES
 from simulation.risk_sharing import finish_risk_sharing
 from simulation.run_plan import RunSpec, plan_runs
+from simulation.sample_checks import morris_warning, quietly, replicate_warning, sobol_warnings
 
 HEADLINE = "relapse_rate"
 SHOWN_POINTS = 20
@@ -116,7 +117,12 @@ def finish_compare(
 
     if summary.empty or baseline not in set(summary["scenario"]):
         return
-    comparison = compare_policies(summary, baseline, compared_metrics(summary, custom))
+    found: list[str] = []
+    comparison = quietly(
+        "compare", found, lambda: compare_policies(summary, baseline, compared_metrics(summary, custom))
+    )
+    pairs = int(comparison["n_pairs"].min()) if not comparison.empty else 0
+    warn([replicate_warning(pairs, "per policy paired with the baseline"), *found])
     write_atomic(path / "comparison.csv", comparison.to_csv(index=False))
     if not opts.no_charts and not comparison.empty:
         from simulation.charts import caption_text, save_figure
@@ -205,20 +211,28 @@ def design_caption(manifest: dict, opts: RunOptions, method: str, points: int) -
 
 
 def point_table(summary: pd.DataFrame, factors: list[Factor], metric: str) -> str:
-    """Mean of ``metric`` per point with its 95% t interval over replicates."""
+    """Mean of ``metric`` per point with its 95% t interval over replicates, kept inside the metric's range.
+
+    An interval clipped to the range (a share below 0 or above 100%) is marked ``*``, with a note under the table.
+    """
+    from simulation.sample_checks import within_range
     from simulation.stats import t_interval
 
     keys = [f.key for f in factors]
     lines = [f"{'point':>6}  " + "".join(f"{k:>28}" for k in keys) + f"{metric:>16}  95% CI over replicates"]
+    clipped_any = False
     for point, rows in list(summary.groupby("point"))[:SHOWN_POINTS]:
-        found = t_interval(rows[metric].to_numpy())
+        found, clipped = within_range(metric, t_interval(rows[metric].to_numpy()))
+        clipped_any |= clipped
         values = "".join(
             f"{v!s:>28}" if isinstance(v := rows[k].iloc[0], str | bool | np.bool_) else f"{v:>28.4g}" for k in keys
         )
         lines.append(
             f"{point:>6}  {values}{_format(metric, found.estimate):>16}  "
-            f"[{_format(metric, found.low)}, {_format(metric, found.high)}]"
+            f"[{_format(metric, found.low)}, {_format(metric, found.high)}]{'*' if clipped else ''}"
         )
+    if clipped_any:
+        lines.append(f"* the t interval ran outside the range of {metric} and is cut at its bound; raise -r")
     if summary["point"].nunique() > SHOWN_POINTS:
         lines.append(f"… {summary['point'].nunique()} points in all; every (point, replicate) is in summary.csv")
     return "\n".join(lines)
@@ -282,6 +296,9 @@ def sweep(
             save_figure(figure, path / "figures", f"sweep_{metric}")
     with writing_results(path):
         finish_risk_sharing(path, summary, opts)
+    if not summary.empty:
+        replicates = int(summary.groupby(["scenario", "point"])["replicate"].nunique().min())
+        warn([replicate_warning(replicates, "per design point")])
     if not opts.quiet and not summary.empty:
         click.echo(point_table(summary[summary["scenario"] == plan.scenarios[0].name], factors, metric))
         click.echo(f"\nResults: {path}")
@@ -310,8 +327,6 @@ def sensitivity(
 
     SCENARIO may be an experiment file (experiment: sensitivity); options given here win over its values.
     """
-    from simulation.experiments import sensitivity_indices
-
     opts = RunOptions(**options)
     plan, factors = design_plan("sensitivity", scenario, varies, method, samples, opts)
     for outcome_name in outcomes:
@@ -319,20 +334,62 @@ def sensitivity(
     path, folder, outcome = conduct(plan, opts)
     report_failures(outcome, path)  # the indices need every point
     means = outcome.summary.groupby("point")[list(outcomes)].mean().reindex(plan.design.index)
-    tables = []
+    tables, warned = [], []
     for name in outcomes:
-        found = sensitivity_indices(method, factors, plan.design, means[name].to_numpy(), opts.seed)
+        found = analysed(method, factors, plan.design, means[name].to_numpy(), opts.seed, samples, name, warned)
         found.insert(0, "method", method)
         found.insert(0, "outcome", name)
         tables.append(found)
     indices = pd.concat(tables, ignore_index=True)
     with writing_results(path):
         write_sensitivity(path, indices, outcomes, method, opts, folder.manifest(finished=True), len(plan.design))
+    warn(warned)
     if not opts.quiet:
         shown = indices[indices["index"].isin(["S1", "ST", "mu_star", "sigma"])]
         click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         click.echo(f"\nResults: {path}")
     report_profile(opts)
+
+
+def warn(messages: list[str | None]) -> None:
+    """Print each warning as one line on stderr (``-q`` does not silence them)."""
+    for message in dict.fromkeys(m for m in messages if m):
+        click.echo(f"agrifin: warning: {message}", err=True)
+
+
+def analysed(
+    method: str,
+    factors: list[Factor],
+    design: pd.DataFrame,
+    outcome: np.ndarray,
+    seed: int,
+    samples: int,
+    name: str,
+    warned: list[str],
+) -> pd.DataFrame:
+    """The indices of one outcome, with warnings for a small sample, S1 above ST, or a constant outcome."""
+    from simulation.experiments import sensitivity_indices
+
+    if np.nanstd(outcome) == 0.0:
+        warned.append(f"{name} is the same at every design point: no sensitivity to measure (indices are NaN)")
+        names = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma", "mu")
+        nan = float("nan")
+        return pd.DataFrame(
+            [
+                {"parameter": f.key, "index": i, "value": nan, "conf": nan, "ci_low": nan, "ci_high": nan}
+                for f in factors
+                for i in names
+            ]
+        )
+    found = quietly(
+        f"sensitivity of {name}", warned, lambda: sensitivity_indices(method, factors, design, outcome, seed)
+    )
+    if method == "sobol":
+        by = {i: found[found["index"] == i].set_index("parameter")["value"].to_dict() for i in ("S1", "ST")}
+        warned.extend(sobol_warnings(samples, by["S1"], by["ST"], name))
+    else:
+        warned.append(morris_warning(samples, name))
+    return found
 
 
 def write_sensitivity(

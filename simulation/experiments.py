@@ -356,6 +356,9 @@ def make_design(
         )
     if samples is None or samples < 1:
         raise ScenarioError("--samples", "", f"the {design} design needs --samples N (N >= 1)")
+    if design == "sobol" and samples & (samples - 1):  # Sobol' points balance only in powers of 2 (scipy warns)
+        below = 1 << (samples.bit_length() - 1)
+        raise ScenarioError("--samples", str(samples), f"Sobol needs a power of 2, e.g. {below} or {2 * below}")
     builders = {"lhs": lhs_design, "sobol": sobol_design, "morris": morris_design}
     return builders[design](factors, samples, seed)
 

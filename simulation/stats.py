@@ -96,10 +96,10 @@ def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float
     """Difference of means as if the runs were independent (Welch's unequal-variance interval)."""
     a, b = np.asarray(policy, np.float64), np.asarray(baseline, np.float64)
     diff = float(a.mean() - b.mean())
+    if a.size < 2 or b.size < 2:  # no variance from one value (and no numpy warning about it)
+        return Interval(diff, float("nan"), float("nan"), float("nan"))
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
     se2 = va + vb
-    if a.size < 2 or b.size < 2:
-        return Interval(diff, float("nan"), float("nan"), float("nan"))
     if se2 == 0.0:
         return Interval(diff, diff, diff, float("nan") if diff == 0.0 else 0.0)
     dof = se2**2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
