@@ -371,12 +371,11 @@ def analysed(
     from simulation.experiments import sensitivity_indices
 
     if np.nanstd(outcome) == 0.0:
-        warned.append(f"{name} is the same at every design point: no sensitivity to measure (indices are NaN)")
+        warned.append(f"{name} is the same at every design point: no sensitivity to measure (indices are 0)")
         names = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma", "mu")
-        nan = float("nan")
         return pd.DataFrame(
             [
-                {"parameter": f.key, "index": i, "value": nan, "conf": nan, "ci_low": nan, "ci_high": nan}
+                {"parameter": f.key, "index": i, "value": 0.0, "conf": 0.0, "ci_low": 0.0, "ci_high": 0.0}
                 for f in factors
                 for i in names
             ]
