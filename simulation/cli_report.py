@@ -101,9 +101,12 @@ def plot(
         return
     if results_dir is None:
         raise BadInput("plot: name the RESULTS_DIR to draw from (or --list the charts)")
-    if metric is not None and metric not in (*METRIC_NAMES, *AVERTED_METRICS):
-        raise BadInput(f"--metric {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
     data = _load(results_dir)
+    own = (
+        [] if data.summary is None else [c for c in data.summary.columns if c not in ("scenario", "point", "replicate")]
+    )
+    if metric is not None and metric not in (*METRIC_NAMES, *AVERTED_METRICS, *own):  # own: a run's custom outcomes
+        raise BadInput(f"--metric {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
     if lang == "zh" and find_cjk_font() is None:
         raise BadInput(str(MissingFontError()))
     written, skipped = [], []

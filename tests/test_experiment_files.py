@@ -249,3 +249,6 @@ def test_custom_outcomes_are_compared_like_built_in_ones(tmp_path):
     summary = pd.read_csv(tmp_path / "out" / "summary.csv").groupby("scenario")["poor_years_k"].mean()
     assert comparison.loc["poor_years_k", "difference"] == pytest.approx(summary["policy"] - summary["county"])
     assert "poor_years_k" in done.stdout
+    plotted = agrifin("plot", "out", "--chart", "comparison", "--metric", "poor_years_k", cwd=tmp_path)
+    assert plotted.returncode == 0, plotted.stderr
+    assert list((tmp_path / "out" / "figures").glob("comparison*.png"))
