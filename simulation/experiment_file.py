@@ -194,6 +194,19 @@ def stored_command(folder: Path) -> tuple[list[str], str | None]:
     return command, manifest.get("experiment", {}).get("working_directory")
 
 
+def without_folder(args: list[str]) -> list[str]:
+    """The arguments without ``--resume`` and ``-o/--output DIR`` (a resume names the folder itself)."""
+    kept, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-o", "--output"):
+            skip = True
+        elif arg != "--resume" and not arg.startswith("--output="):
+            kept.append(arg)
+    return kept
+
+
 def resumed(ctx: click.Context, kind: str, params: dict[str, Any]) -> tuple[click.Context, dict[str, Any]]:
     """``agrifin <kind> --resume -o DIR`` alone: the command from DIR's manifest, resuming into DIR.
 
@@ -207,7 +220,7 @@ def resumed(ctx: click.Context, kind: str, params: dict[str, Any]) -> tuple[clic
         raise ScenarioError(str(folder), "manifest.json", f"made by {made_by!r}, not agrifin {kind}")
     if cwd and Path(cwd).is_dir():
         os.chdir(cwd)  # the command's paths are relative to where it was first run
-    args = [*command[2:], "--resume", "-o", str(folder)]
+    args = [*without_folder(command[2:]), "--resume", "-o", str(folder)]
     sys.argv = ["agrifin", kind, *args]  # the manifest keeps the whole command for the next resume
     inner = ctx.command.make_context(ctx.info_name, args, parent=ctx.parent)
     return inner, dict(inner.params)

@@ -172,7 +172,11 @@ def test_resume_with_only_the_folder_finishes_from_its_manifest(experiment, tmp_
     assert resumed.returncode == 0, resumed.stderr
     pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), complete)
     command = json.loads((out / "manifest.json").read_text())["command"]
-    assert command[:3] == ["agrifin", "sweep", str(experiment)] and "--resume" in command
+    assert command[:3] == ["agrifin", "sweep", str(experiment)]
+    assert command[-3:] == ["--resume", "-o", str(out)] and command.count("-o") == 1
+    again = agrifin("sweep", "--resume", "-o", str(out), cwd=elsewhere)  # a second resume reads the same command
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "manifest.json").read_text())["command"] == command
 
 
 def test_resume_without_scenario_or_folder_says_what_to_give(tmp_path):
