@@ -31,6 +31,7 @@ from simulation.cli_runs import (
     run_options,
     writing_results,
 )
+from simulation.experiment_file import accepts_experiment_file
 from simulation.scenario import ScenarioError, load_scenario
 
 LAZY_COMMANDS = {
@@ -40,6 +41,19 @@ LAZY_COMMANDS = {
     "report": "simulation.cli_report:report",
     "plot": "simulation.cli_report:plot",
     "dashboard": "simulation.cli_dashboard:dashboard",
+}
+
+# each lazy command's first docstring line, so that `agrifin --help` lists them without importing them
+# (tests/test_startup.py checks these against the commands' own docstrings)
+LAZY_HELP = {
+    "compare": "Run BASELINE and each POLICY on the same replicate seeds; paired differences with 95% CIs.",
+    "sweep": "Run SCENARIO (and any --stress scenario) over a grid or Latin hypercube of --vary keys, "
+    "points replicated.",
+    "sensitivity": "Global sensitivity (SALib Sobol or Morris) of outcomes to the --vary keys; "
+    "replicates averaged per point.",
+    "report": "Write a review report of RESULTS_DIR: scenarios, headline table, charts, parameters, provenance.",
+    "plot": "Draw charts of RESULTS_DIR as PNG and SVG under RESULTS_DIR/figures/.",
+    "dashboard": "Serve an interactive page to move levers and watch SCENARIO's county month by month.",
 }
 
 
@@ -57,6 +71,18 @@ class LazyGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module), name), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``: lazy commands not yet imported show :data:`LAZY_HELP`."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name) or click.Command(name, help=LAZY_HELP[name])
+            if not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="agrifin")
@@ -69,9 +95,10 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", required=False, type=click.Path(path_type=Path))
 @run_options
-def run(scenario: Path, **options: Any) -> None:
+@accepts_experiment_file("run", "scenario")
+def run(scenario: Path, extra_outcomes: tuple[dict[str, Any], ...], **options: Any) -> None:
     """Run SCENARIO for N replications and write a results folder."""
     from simulation.run_plan import plan_runs
 
@@ -88,14 +115,15 @@ def run(scenario: Path, **options: Any) -> None:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @encoding_option
 def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
-    """Check scenario files; print one line per file."""
+    """Check scenario files: one line per good file, one line per problem of a bad one."""
     bad = 0
     for path in scenarios:
         try:
             sc = load_scenario(path, encoding=encoding)
             click.echo(f"ok: {path} ({sc.name})")
         except ScenarioError as err:
-            click.echo(f"agrifin: {err}", err=True)
+            for line in err.lines:
+                click.echo(f"agrifin: {line}", err=True)
             bad += 1
     if bad:
         raise SystemExit(2)
@@ -126,14 +154,27 @@ def scenario_folders() -> list[Path]:
 @cli.command(name="scenarios")
 def list_scenarios() -> None:
     """List the scenario files shipped in scenarios/ with their descriptions."""
+    import shutil
+    import textwrap
+
+    indent = " " * 58  # the file (32) and name (24) columns, and their spaces
+    width = max(len(indent) + 30, min(shutil.get_terminal_size((120, 24)).columns, 140))
     for folder in scenario_folders():
         for path in sorted(folder.glob("*.yaml")):
             try:
                 sc = load_scenario(path)
-                text = " ".join(sc.description.split())
-                click.echo(f"{path.name:<32} {sc.name:<24} {text[:90]}")
+                head = f"{path.name:<32} {sc.name:<24} "
+                click.echo(
+                    textwrap.fill(
+                        " ".join(sc.description.split()),
+                        width,
+                        initial_indent=head,
+                        subsequent_indent=indent,
+                        break_on_hyphens=False,
+                    )
+                )
             except ScenarioError as err:
-                click.echo(f"{path.name:<32} invalid: {err}")
+                click.echo(f"{path.name:<32} invalid: {err.lines[0]}")
 
 
 @cli.command()
@@ -157,7 +198,8 @@ def main() -> None:
     try:
         status = cli.main(standalone_mode=False)
     except ScenarioError as err:
-        click.echo(f"agrifin: {err}", err=True)
+        for line in err.lines:
+            click.echo(f"agrifin: {line}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("agrifin: interrupted", err=True)

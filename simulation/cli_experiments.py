@@ -17,27 +17,31 @@ from simulation.cli_runs import (
     RunOptions,
     check_runs,
     conduct,
+    custom_outcome_names,
     report_failures,
     report_profile,
     resolve,
     run_options,
     writing_results,
 )
+from simulation.experiment_file import accepts_experiment_file
 from simulation.experiments import Factor, check_factors, make_design, parse_vary, point_scenarios, rescaling_note
 from simulation.limits import design_points
 from simulation.metrics import METRIC_BY_NAME, METRIC_NAMES
 from simulation.risk_sharing import finish_risk_sharing
 from simulation.run_plan import RunSpec, plan_runs
+from simulation.sample_checks import morris_warning, quietly, replicate_warning, sobol_warnings
 
 HEADLINE = "relapse_rate"
 SHOWN_POINTS = 20
 
 
-def compared_metrics(summary: pd.DataFrame) -> tuple[str, ...]:
-    """The main metrics first, then every other simulated metric in the summary."""
+def compared_metrics(summary: pd.DataFrame, custom: list[str] | None = None) -> tuple[str, ...]:
+    """The main metrics first, then the ``custom`` outcomes, then every other simulated metric in the summary."""
     main = [m for m, *_ in MAIN_TABLE if m in summary.columns]
+    own = [m for m in custom or () if m in summary.columns]
     others = [m for m in METRIC_NAMES if m in summary.columns and m not in main and METRIC_BY_NAME[m].built]
-    return (*main, *others)
+    return (*main, *own, *others)
 
 
 def _format(metric: str, value: float, signed: bool = False) -> str:
@@ -62,12 +66,12 @@ AVERTED_LABELS = {
 }
 
 
-def comparison_text(comparison: pd.DataFrame) -> str:
-    """Per policy: each main metric's paired difference with its 95% CI and p-value."""
+def comparison_text(comparison: pd.DataFrame, custom: list[str] | None = None) -> str:
+    """Per policy: each main metric's (and ``custom`` outcome's) paired difference with its 95% CI and p-value."""
     from simulation.stats import AVERTED, AVERTED_METRICS, COST_PER_METRICS
 
-    labels = {m: label for m, label, *_ in MAIN_TABLE} | AVERTED_LABELS
-    shown = [m for m, *_ in MAIN_TABLE] + [m for a in AVERTED for m in (a.averted, a.cost_per)]
+    labels = {m: label for m, label, *_ in MAIN_TABLE} | AVERTED_LABELS | {m: m for m in custom or ()}
+    shown = [m for m, *_ in MAIN_TABLE] + [m for a in AVERTED for m in (a.averted, a.cost_per)] + list(custom or ())
     lines = []
     for policy, rows in comparison.groupby("policy", sort=False):
         rows = rows.set_index("metric")
@@ -104,14 +108,21 @@ def comparison_text(comparison: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def finish_compare(path: Path, summary: pd.DataFrame, baseline: str, opts: RunOptions, manifest: dict) -> None:
-    """Write comparison.csv and its chart, and print the paired differences."""
+def finish_compare(
+    path: Path, summary: pd.DataFrame, baseline: str, opts: RunOptions, manifest: dict, custom: list[str] | None = None
+) -> None:
+    """Write comparison.csv and its charts (the headline and each ``custom`` outcome), and print the differences."""
     from simulation.results import write_atomic
     from simulation.stats import compare_policies
 
     if summary.empty or baseline not in set(summary["scenario"]):
         return
-    comparison = compare_policies(summary, baseline, compared_metrics(summary))
+    found: list[str] = []
+    comparison = quietly(
+        "compare", found, lambda: compare_policies(summary, baseline, compared_metrics(summary, custom))
+    )
+    pairs = int(comparison["n_pairs"].min()) if not comparison.empty else 0
+    warn([replicate_warning(pairs, "per policy paired with the baseline"), *found])
     write_atomic(path / "comparison.csv", comparison.to_csv(index=False))
     if not opts.no_charts and not comparison.empty:
         from simulation.charts import caption_text, save_figure
@@ -119,18 +130,26 @@ def finish_compare(path: Path, summary: pd.DataFrame, baseline: str, opts: RunOp
 
         caption = caption_text(manifest, opts.replications)
         save_figure(comparison_chart(comparison, HEADLINE, caption), path / "figures", "comparison")
+        for name in custom or ():
+            save_figure(comparison_chart(comparison, name, caption), path / "figures", f"comparison_{name}")
     if not opts.quiet:
-        click.echo(comparison_text(comparison))
+        click.echo(comparison_text(comparison, custom))
 
 
 @click.command()
-@click.argument("baseline", type=click.Path(path_type=Path))
-@click.argument("policies", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("baseline", required=False, type=click.Path(path_type=Path))
+@click.argument("policies", nargs=-1, type=click.Path(path_type=Path))
 @run_options
+@accepts_experiment_file("compare", "baseline")
 def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
-    """Run BASELINE and each POLICY on the same replicate seeds; paired differences with 95% CIs."""
+    """Run BASELINE and each POLICY on the same replicate seeds; paired differences with 95% CIs.
+
+    BASELINE may be an experiment file (experiment: compare) naming the baseline and the policies.
+    """
     from simulation.cli_runs import finish_standard
 
+    if not policies:
+        raise click.UsageError("Missing argument 'POLICIES...' (or give an experiment file naming them)")
     opts = RunOptions(**options)
     scenarios = resolve((baseline, *policies), opts)
     plan = Plan(
@@ -139,7 +158,8 @@ def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
     path, folder, outcome = conduct(plan, opts)
     with writing_results(path):
         finish_standard(path, folder, outcome, scenarios, opts)
-        finish_compare(path, outcome.summary, scenarios[0].name, opts, folder.manifest(finished=True))
+        custom = custom_outcome_names(scenarios)
+        finish_compare(path, outcome.summary, scenarios[0].name, opts, folder.manifest(finished=True), custom)
     report_failures(outcome, path)
 
 
@@ -191,33 +211,48 @@ def design_caption(manifest: dict, opts: RunOptions, method: str, points: int) -
 
 
 def point_table(summary: pd.DataFrame, factors: list[Factor], metric: str) -> str:
-    """Mean of ``metric`` per point with its 95% t interval over replicates."""
+    """Mean of ``metric`` per point with its 95% t interval over replicates, kept inside the metric's range.
+
+    An interval clipped to the range (a share below 0 or above 100%) is marked ``*``, with a note under the table.
+    """
+    from simulation.sample_checks import within_range
     from simulation.stats import t_interval
 
     keys = [f.key for f in factors]
     lines = [f"{'point':>6}  " + "".join(f"{k:>28}" for k in keys) + f"{metric:>16}  95% CI over replicates"]
+    clipped_any = False
     for point, rows in list(summary.groupby("point"))[:SHOWN_POINTS]:
-        found = t_interval(rows[metric].to_numpy())
-        values = "".join(f"{v!s:>28}" if isinstance(v := rows[k].iloc[0], str) else f"{v:>28.4g}" for k in keys)
+        found, clipped = within_range(metric, t_interval(rows[metric].to_numpy()))
+        clipped_any |= clipped
+        values = "".join(
+            f"{v!s:>28}" if isinstance(v := rows[k].iloc[0], str | bool | np.bool_) else f"{v:>28.4g}" for k in keys
+        )
         lines.append(
             f"{point:>6}  {values}{_format(metric, found.estimate):>16}  "
-            f"[{_format(metric, found.low)}, {_format(metric, found.high)}]"
+            f"[{_format(metric, found.low)}, {_format(metric, found.high)}]{'*' if clipped else ''}"
         )
+    if clipped_any:
+        lines.append(f"* the t interval ran outside the range of {metric} and is cut at its bound; raise -r")
     if summary["point"].nunique() > SHOWN_POINTS:
         lines.append(f"… {summary['point'].nunique()} points in all; every (point, replicate) is in summary.csv")
     return "\n".join(lines)
 
 
-def check_metric(metric: str, option: str) -> None:
-    """Refuse an outcome name agrifin does not report."""
-    if metric not in METRIC_NAMES:
-        raise BadInput(f"{option} {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
+def check_metric(metric: str, option: str, custom: list[str] | None = None) -> None:
+    """Refuse an outcome name agrifin does not report (the scenarios' ``custom`` outcomes are reported too)."""
+    if metric not in METRIC_NAMES and metric not in (custom or ()):
+        known = ", ".join([*METRIC_NAMES, *(custom or ())])
+        raise BadInput(f"{option} {metric}: unknown metric; choose one of {known}")
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", required=False, type=click.Path(path_type=Path))
 @click.option(
-    "--vary", "varies", multiple=True, required=True, metavar="KEY=LO:HI[:N]", help="A key to vary (repeatable)."
+    "--vary",
+    "varies",
+    multiple=True,
+    metavar="KEY=LO:HI[:N]|KEY=V1,V2,...",
+    help="A key to vary over a range, or over a list of values such as false,true (repeatable).",
 )
 @click.option("--design", "method", type=click.Choice(["grid", "lhs"]), default="grid", show_default=True)
 @click.option("--samples", type=click.IntRange(min=1), help="Points of a Latin hypercube (--design lhs).")
@@ -230,6 +265,7 @@ def check_metric(metric: str, option: str) -> None:
     help="A further scenario run over the same design and seeds (repeatable): a stress set.",
 )
 @run_options
+@accepts_experiment_file("sweep", "scenario")
 def sweep(
     scenario: Path,
     varies: tuple[str, ...],
@@ -239,10 +275,13 @@ def sweep(
     stresses: tuple[Path, ...],
     **options: Any,
 ):
-    """Run SCENARIO (and any --stress scenario) over a grid or Latin hypercube of --vary keys, points replicated."""
+    """Run SCENARIO (and any --stress scenario) over a grid or Latin hypercube of --vary keys, points replicated.
+
+    SCENARIO may be an experiment file (experiment: sweep); options given here win over its values.
+    """
     opts = RunOptions(**options)
-    check_metric(metric, "--metric")
     plan, factors = design_plan("sweep", scenario, varies, method, samples, opts, stresses)
+    check_metric(metric, "--metric", custom_outcome_names(plan.scenarios))
     path, folder, outcome = conduct(plan, opts)
     summary = outcome.summary
     manifest = folder.manifest(finished=True)
@@ -257,6 +296,9 @@ def sweep(
             save_figure(figure, path / "figures", f"sweep_{metric}")
     with writing_results(path):
         finish_risk_sharing(path, summary, opts)
+    if not summary.empty:
+        replicates = int(summary.groupby(["scenario", "point"])["replicate"].nunique().min())
+        warn([replicate_warning(replicates, "per design point")])
     if not opts.quiet and not summary.empty:
         click.echo(point_table(summary[summary["scenario"] == plan.scenarios[0].name], factors, metric))
         click.echo(f"\nResults: {path}")
@@ -265,8 +307,8 @@ def sweep(
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=LO:HI", help="A factor (repeatable).")
+@click.argument("scenario", required=False, type=click.Path(path_type=Path))
+@click.option("--vary", "varies", multiple=True, metavar="KEY=LO:HI", help="A factor (repeatable).")
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
 @click.option(
     "--samples",
@@ -277,33 +319,76 @@ def sweep(
 )
 @click.option("--outcome", "outcomes", multiple=True, default=(HEADLINE,), show_default=True, help="Repeatable.")
 @run_options
+@accepts_experiment_file("sensitivity", "scenario")
 def sensitivity(
     scenario: Path, varies: tuple[str, ...], method: str, samples: int, outcomes: tuple[str, ...], **options: Any
 ):
-    """Global sensitivity (SALib Sobol or Morris) of outcomes to the --vary keys; replicates averaged per point."""
-    from simulation.experiments import sensitivity_indices
+    """Global sensitivity (SALib Sobol or Morris) of outcomes to the --vary keys; replicates averaged per point.
 
+    SCENARIO may be an experiment file (experiment: sensitivity); options given here win over its values.
+    """
     opts = RunOptions(**options)
-    for outcome_name in outcomes:
-        check_metric(outcome_name, "--outcome")
     plan, factors = design_plan("sensitivity", scenario, varies, method, samples, opts)
+    for outcome_name in outcomes:
+        check_metric(outcome_name, "--outcome", custom_outcome_names(plan.scenarios))
     path, folder, outcome = conduct(plan, opts)
     report_failures(outcome, path)  # the indices need every point
     means = outcome.summary.groupby("point")[list(outcomes)].mean().reindex(plan.design.index)
-    tables = []
+    tables, warned = [], []
     for name in outcomes:
-        found = sensitivity_indices(method, factors, plan.design, means[name].to_numpy(), opts.seed)
+        found = analysed(method, factors, plan.design, means[name].to_numpy(), opts.seed, samples, name, warned)
         found.insert(0, "method", method)
         found.insert(0, "outcome", name)
         tables.append(found)
     indices = pd.concat(tables, ignore_index=True)
     with writing_results(path):
         write_sensitivity(path, indices, outcomes, method, opts, folder.manifest(finished=True), len(plan.design))
+    warn(warned)
     if not opts.quiet:
         shown = indices[indices["index"].isin(["S1", "ST", "mu_star", "sigma"])]
         click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
         click.echo(f"\nResults: {path}")
     report_profile(opts)
+
+
+def warn(messages: list[str | None]) -> None:
+    """Print each warning as one line on stderr (``-q`` does not silence them)."""
+    for message in dict.fromkeys(m for m in messages if m):
+        click.echo(f"agrifin: warning: {message}", err=True)
+
+
+def analysed(
+    method: str,
+    factors: list[Factor],
+    design: pd.DataFrame,
+    outcome: np.ndarray,
+    seed: int,
+    samples: int,
+    name: str,
+    warned: list[str],
+) -> pd.DataFrame:
+    """The indices of one outcome, with warnings for a small sample, S1 above ST, or a constant outcome."""
+    from simulation.experiments import sensitivity_indices
+
+    if np.nanstd(outcome) == 0.0:
+        warned.append(f"{name} is the same at every design point: no sensitivity to measure (indices are 0)")
+        names = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma", "mu")
+        return pd.DataFrame(
+            [
+                {"parameter": f.key, "index": i, "value": 0.0, "conf": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+                for f in factors
+                for i in names
+            ]
+        )
+    found = quietly(
+        f"sensitivity of {name}", warned, lambda: sensitivity_indices(method, factors, design, outcome, seed)
+    )
+    if method == "sobol":
+        by = {i: found[found["index"] == i].set_index("parameter")["value"].to_dict() for i in ("S1", "ST")}
+        warned.extend(sobol_warnings(samples, by["S1"], by["ST"], name))
+    else:
+        warned.append(morris_warning(samples, name))
+    return found
 
 
 def write_sensitivity(

@@ -31,17 +31,27 @@ def _load(results_dir: Path):
 )  # fmt: skip
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here (default RESULTS_DIR/report.FORMAT).")
 @click.option("--dpi", type=click.IntRange(50, 600), default=200, show_default=True, help="Resolution of the figures.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the whole report: text, tables and charts (zh: Chinese; default file report_zh.FORMAT).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the path written.")
-def report(results_dir: Path, fmt: str, output: Path | None, dpi: int, quiet: bool) -> None:
+def report(results_dir: Path, fmt: str, output: Path | None, dpi: int, lang: str, quiet: bool) -> None:
     """Write a review report of RESULTS_DIR: scenarios, headline table, charts, parameters, provenance."""
+    from simulation.chart_text import MissingFontError, find_cjk_font
     from simulation.report import build_report
     from simulation.results import write_atomic
 
     data = _load(results_dir)
-    target = output or results_dir / f"report.{fmt}"
+    target = output or results_dir / (f"report.{fmt}" if lang == "en" else f"report_{lang}.{fmt}")
     if target.is_dir():
         raise BadInput(f"-o {target}: is a folder; name the report file, e.g. -o {target / f'report.{fmt}'}")
-    document = build_report(data, dpi=dpi)
+    if lang == "zh" and find_cjk_font() is None:
+        raise BadInput(str(MissingFontError()))
+    document = build_report(data, dpi=dpi, lang=lang)
     if fmt == "html":
         from simulation.report_html import render_html
 
@@ -91,9 +101,12 @@ def plot(
         return
     if results_dir is None:
         raise BadInput("plot: name the RESULTS_DIR to draw from (or --list the charts)")
-    if metric is not None and metric not in (*METRIC_NAMES, *AVERTED_METRICS):
-        raise BadInput(f"--metric {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
     data = _load(results_dir)
+    own = (
+        [] if data.summary is None else [c for c in data.summary.columns if c not in ("scenario", "point", "replicate")]
+    )
+    if metric is not None and metric not in (*METRIC_NAMES, *AVERTED_METRICS, *own):  # own: a run's custom outcomes
+        raise BadInput(f"--metric {metric}: unknown metric; choose one of {', '.join(METRIC_NAMES)}")
     if lang == "zh" and find_cjk_font() is None:
         raise BadInput(str(MissingFontError()))
     written, skipped = [], []

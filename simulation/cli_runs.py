@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from simulation.progress import RunLines
 from simulation.scenario import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class RunOptions:
     quiet: bool
     profile: bool = False
     encoding: str | None = None
+    extra_outcomes: tuple[dict[str, Any], ...] = ()  # an experiment file's outcomes, added to every scenario
     profiles: dict[str, PhaseProfile] | None = field(default=None, init=False)  # filled by conduct with --profile
 
 
@@ -166,12 +168,36 @@ def resolve(paths: tuple[Path, ...], opts: RunOptions) -> list[Scenario]:
     """Load and validate every scenario, and check the experiment's size, before anything is written."""
     check_runs(len(paths), opts.replications, "-r")
     overrides = overrides_from(opts.sets, opts.households, opts.years)
-    scenarios = [load_scenario(path, overrides, opts.encoding) for path in paths]
+    scenarios = [overridden_name(load_scenario(path, overrides, opts.encoding), opts.sets) for path in paths]
+    if opts.extra_outcomes:
+        scenarios = [with_outcomes(sc, opts.extra_outcomes, path) for sc, path in zip(scenarios, paths, strict=True)]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise BadInput(f"scenario names must differ within one experiment, got {', '.join(names)}")
     check_memory(scenarios, opts)
     return scenarios
+
+
+def overridden_name(scenario: Scenario, sets: tuple[str, ...]) -> Scenario:
+    """The scenario renamed ``<name>+<n>-overrides`` when ``--set`` changed n keys (never passed off as the file)."""
+    if not sets:
+        return scenario
+    count = len(dict(parse_override(text) for text in sets))
+    return scenario.model_copy(update={"name": f"{scenario.name}+{count}-overrides"})
+
+
+def with_outcomes(scenario: Scenario, outcomes: tuple[dict[str, Any], ...], path: Path) -> Scenario:
+    """The scenario with an experiment file's outcomes after its own (validated together)."""
+    from simulation.scenario import validate_scenario
+
+    data = scenario.model_dump(mode="json")
+    data["outcomes"] = [*data["outcomes"], *outcomes]
+    return validate_scenario(data, str(path))
+
+
+def custom_outcome_names(scenarios: list[Scenario]) -> list[str]:
+    """The names of the scenarios' own outcomes (first scenario first), each once."""
+    return list(dict.fromkeys(o.name for sc in scenarios for o in sc.outcomes))
 
 
 def check_runs(points: int, replications: int, option: str, what: str = "scenario") -> None:
@@ -331,6 +357,8 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             "runs": len(plan.specs),
             "fingerprint": plan_fingerprint(plan.specs, plan.kind, design_hash),
             "design_hash": design_hash,
+            **({"overrides": dict(parse_override(text) for text in opts.sets)} if opts.sets else {}),
+            "working_directory": str(Path.cwd()),  # the command's paths are relative to it (resume -o DIR alone)
             **(plan.details or {}),
         }
         command = ["agrifin", *sys.argv[1:]]
@@ -352,8 +380,10 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             folder.experiment["executor"] = executor.description
             if choice is not None:
                 folder.experiment["workers"] = choice.as_dict()
+        remaining = sum(not folder.is_finished(s) for s in plan.specs)
+        lines = None if opts.quiet or show_bar else RunLines(remaining, sys.stderr)  # no terminal: a line per run
         with click.progressbar(
-            length=sum(not folder.is_finished(s) for s in plan.specs),
+            length=remaining,
             label="runs",
             file=sys.stderr,
             show_pos=True,
@@ -361,7 +391,7 @@ def conduct(plan: Plan, opts: RunOptions) -> tuple[Path, ResultsFolder, Campaign
             hidden=not show_bar,
         ) as bar:
             with timing(opts) as opts.profiles, writing_results(path):
-                outcome = carry_out(folder, plan.specs, executor, lambda: bar.update(1))
+                outcome = carry_out(folder, plan.specs, executor, lambda: lines() if lines else bar.update(1))
     except KeyboardInterrupt:
         click.echo(
             f"\nagrifin: interrupted; finished runs are kept in {path}. Continue with --resume -o {path}", err=True
@@ -417,15 +447,15 @@ def report_failures(outcome: CampaignOutcome, path: Path) -> None:
         raise SystemExit(1)
 
 
-def summary_table(summary: pd.DataFrame, names: list[str]) -> str:
-    """Mean over replications of the main figures, one column per scenario."""
+def summary_table(summary: pd.DataFrame, names: list[str], custom: list[str] | None = None) -> str:
+    """Mean over replications of the main figures and any ``custom`` outcomes, one column per scenario."""
     means = summary.groupby("scenario", sort=False).mean(numeric_only=True)
     reps = summary.groupby("scenario", sort=False)["replicate"].nunique()
-    width = max(len(label) for _, label, *_ in MAIN_TABLE) + 2
+    width = max(*(len(label) for _, label, *_ in MAIN_TABLE), *(len(name) for name in custom or ())) + 2
     col = max(14, *(len(n) + 2 for n in names))
     lines = [" " * width + "".join(f"{n:>{col}}" for n in names)]
     lines.append(" " * width + "".join(f"{f'({reps.get(n, 0)} runs)':>{col}}" for n in names))
-    for metric, label, fmt, *scale in MAIN_TABLE:
+    for metric, label, fmt, *scale in (*MAIN_TABLE, *((name, name, "{:,.4g}") for name in custom or ())):
         if metric not in means.columns:
             continue
         factor = scale[0] if scale else 1.0
@@ -450,6 +480,6 @@ def finish_standard(
         timeseries = pd.read_parquet(path / "timeseries.parquet")
         draw_standard_charts(path, timeseries, folder.manifest(finished=True))
     if not opts.quiet:
-        click.echo(summary_table(outcome.summary, [s.name for s in scenarios]))
+        click.echo(summary_table(outcome.summary, [s.name for s in scenarios], custom_outcome_names(scenarios)))
         click.echo(f"\nResults: {path}")
     report_profile(opts)

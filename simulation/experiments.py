@@ -33,6 +33,7 @@ SHARE_KEYS = tuple(f"{SHARES_KEY}.{party}" for party in PARTIES)
 
 DEFAULT_LEVELS = 5
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_KEY = re.compile(r"[A-Za-z_][\w.]*")
 _VARY = re.compile(rf"^(?P<key>[A-Za-z_][\w.]*)=(?P<lo>{_NUMBER}):(?P<hi>{_NUMBER})(?::(?P<n>\d+))?$")
 
 
@@ -96,6 +97,58 @@ class SplitFactor:
         ]
 
 
+@dataclass(frozen=True)
+class ValuesFactor:
+    """A key set to each of a list of values: numbers, ``true``/``false`` or a schema's choices.
+
+    A grid factor only (``--vary monitoring.enabled=false,true``); its levels are the values
+    in the order given.
+    """
+
+    key: str
+    choices: tuple[Any, ...]
+    integer: bool = False
+
+    @property
+    def levels(self) -> int:
+        """How many values."""
+        return len(self.choices)
+
+    @property
+    def column(self) -> str:
+        """The dotted key itself."""
+        return self.key
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One design row per value."""
+        return [{self.key: value} for value in self.choices]
+
+
+def parse_values(key: str, text: str, option: str = "--vary") -> ValuesFactor:
+    """Read ``KEY=V1,V2,...``: each value read as YAML (``0.4``, ``true``, ``branch``); at least two, none repeated.
+
+    Raises:
+        ScenarioError: fewer than two values, a repeated one, or one that is not a plain value.
+    """
+    from simulation.scenario_file import ScenarioFileError, parse_yaml
+
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) < 2 or not all(parts):
+        raise ScenarioError(option, key, f"expected at least two values separated by commas, got {text!r}")
+    values = []
+    for part in parts:
+        try:
+            value = parse_yaml(part)
+        except ScenarioFileError:
+            value = None
+        if not isinstance(value, bool | int | float | str):
+            raise ScenarioError(option, key, f"value {part!r} is not a number, true/false or a name")
+        if value in values and type(value) is type(values[values.index(value)]):
+            raise ScenarioError(option, key, f"value {part!r} given twice")
+        values.append(value)
+    return ValuesFactor(key, tuple(values))
+
+
 def parse_split(text: str, option: str = "--vary") -> tuple[float, ...]:
     """One split ``G:R:B:V`` (guarantor:reguarantor:bank:government), normalised to sum 1.
 
@@ -131,8 +184,8 @@ def parse_splits(text: str, option: str = "--vary") -> SplitFactor:
     return SplitFactor(tuple(splits), shares)
 
 
-def parse_vary(text: str, option: str = "--vary") -> Factor | SplitFactor:
-    """Read ``KEY=LO:HI[:N]``, or a list of risk-sharing splits ``guarantee.risk_shares=G:R:B:V,...``.
+def parse_vary(text: str, option: str = "--vary") -> Factor | SplitFactor | ValuesFactor:
+    """Read ``KEY=LO:HI[:N]``, a list of values ``KEY=V1,V2,...``, or of splits ``guarantee.risk_shares=G:R:B:V,...``.
 
     A key ``guarantee.risk_shares.<party>`` is one party's share in [0, 1]; the others are
     rescaled in proportion when the design is completed (:func:`complete_shares`).
@@ -147,9 +200,16 @@ def parse_vary(text: str, option: str = "--vary") -> Factor | SplitFactor:
     if key_text.startswith(SHARES_KEY + ".") and key_text not in SHARE_KEYS:
         party = key_text.removeprefix(SHARES_KEY + ".")
         raise ScenarioError(option, key_text, f"unknown party {party!r}; choose one of {', '.join(PARTIES)}")
+    if sep and "," in rest and _KEY.fullmatch(key_text.strip()):
+        return parse_values(key_text.strip(), rest, option)
     match = _VARY.match(text.strip())
     if match is None:
-        raise ScenarioError(option, text, "expected KEY=LO:HI[:N], e.g. transfers.dibao_takeup=0.4:0.9:6")
+        raise ScenarioError(
+            option,
+            text,
+            "expected KEY=LO:HI[:N] or KEY=V1,V2,..., "
+            "e.g. transfers.dibao_takeup=0.4:0.9:6 or monitoring.enabled=false,true",
+        )
     key, lo, hi, n = match["key"], match["lo"], match["hi"], match["n"]
     low, high = float(lo), float(hi)
     if low >= high:
@@ -228,10 +288,10 @@ def _table(factors: list[Factor], values: np.ndarray) -> pd.DataFrame:
 
 def grid_design(factors: list[Factor | SplitFactor]) -> pd.DataFrame:
     """Full factorial grid: every combination of the factors' levels (last factor varies fastest)."""
-    if not any(isinstance(f, SplitFactor) for f in factors):
+    if all(isinstance(f, Factor) for f in factors):
         combos = np.array(list(itertools.product(*(f.values() for f in factors))), dtype=np.float64)
         return _table(factors, combos)
-    levels = [f.rows() if isinstance(f, SplitFactor) else [{f.column: v} for v in f.values()] for f in factors]
+    levels = [[{f.column: v} for v in f.values()] if isinstance(f, Factor) else f.rows() for f in factors]
     design = pd.DataFrame([{k: v for row in combo for k, v in row.items()} for combo in itertools.product(*levels)])
     for factor in factors:
         if isinstance(factor, Factor) and factor.integer:
@@ -280,6 +340,13 @@ def make_design(
         return complete_shares(make_design(factors, design, samples, seed), base)
     if design == "grid":
         return grid_design(factors)
+    listed = [f for f in factors if isinstance(f, ValuesFactor)]
+    if listed:
+        raise ScenarioError(
+            "--vary",
+            listed[0].key,
+            f"a list of values is a grid factor; the {design} design needs a range KEY=LO:HI",
+        )
     if any(isinstance(f, SplitFactor) for f in factors):
         raise ScenarioError(
             "--vary",
@@ -289,6 +356,9 @@ def make_design(
         )
     if samples is None or samples < 1:
         raise ScenarioError("--samples", "", f"the {design} design needs --samples N (N >= 1)")
+    if design == "sobol" and samples & (samples - 1):  # Sobol' points balance only in powers of 2 (scipy warns)
+        below = 1 << (samples.bit_length() - 1)
+        raise ScenarioError("--samples", str(samples), f"Sobol needs a power of 2, e.g. {below} or {2 * below}")
     builders = {"lhs": lhs_design, "sobol": sobol_design, "morris": morris_design}
     return builders[design](factors, samples, seed)
 
@@ -311,7 +381,7 @@ def point_scenarios(base: Scenario, design: pd.DataFrame, source: str) -> list[S
         try:
             scenarios.append(validate_scenario(apply_overrides(raw, overrides, source), source))
         except ScenarioError as err:
-            where = ", ".join(f"{k}={v:g}" for k, v in overrides.items())
+            where = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in overrides.items())
             raise ScenarioError(source, err.key, f"{err.problem} (design point {point}: {where})") from None
     return scenarios
 

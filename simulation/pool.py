@@ -14,6 +14,9 @@ model itself.
   has already imported the model (:data:`PRELOAD`), once per experiment.
 - :func:`end_with_parent`: each worker ends as soon as the process that made the pool
   ends, even after ``kill -9`` (which runs no clean-up).
+- :func:`main_module_hidden`: workers start without re-running the caller's script, so
+  ``run()`` works from a script with no ``if __name__ == "__main__":`` guard, from stdin
+  and from a notebook.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import select
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -165,3 +170,28 @@ def end_with_parent(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="agrifin-watch-parent", daemon=True).start()
+
+
+@contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Hide the ``__main__`` module's file and spec while pool processes are started.
+
+    A process started by the fork server first re-imports the parent's main module, from
+    its file or by its module name: a script without an ``if __name__ == "__main__":``
+    guard would run again in every worker (and start pools of its own), and code read
+    from stdin (``<stdin>``) cannot be re-imported at all. The workers run agrifin's
+    functions only, never anything defined in ``__main__``, so they need none of it: with
+    the file and spec hidden they start as they would from a notebook.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)

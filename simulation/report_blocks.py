@@ -66,6 +66,7 @@ class Report:
     subtitle: str
     sections: list[Section]
     footer: str = "agrifin report"
+    lang: str = "en"  # en or zh: the HTML's lang attribute, the PDF's fonts
 
     def section(self, key: str) -> Section:
         """The section with ``key``."""

@@ -8,11 +8,12 @@ import html
 from simulation.report_blocks import Block, Figure, Note, Paragraph, Preformatted, Report, Section, Table
 
 STYLE = """
-body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222; max-width: 52rem;
-       margin: 2rem auto; padding: 0 1.2rem; line-height: 1.45; font-size: 15px; }
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, "Noto Sans CJK SC", "Source Han Sans SC", sans-serif;
+       color: #222; max-width: 52rem; margin: 2rem auto; padding: 0 1.2rem; line-height: 1.45; font-size: 15px; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.3rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2.2rem; }
 h3 { font-size: 1.05rem; margin-top: 1.8rem; }
+h2, h3 { break-after: avoid; page-break-after: avoid; }  /* a heading stays with what follows it in print */
 .subtitle { color: #555; margin-top: 0; }
 nav ol { columns: 2; font-size: 0.9rem; }
 table { border-collapse: collapse; margin: 0.6rem 0 1.2rem; font-size: 0.82rem; width: 100%; }
@@ -36,7 +37,7 @@ def render_html(report: Report) -> str:
     toc = "".join(f'<li><a href="#{s.key}">{html.escape(s.title)}</a></li>' for s in report.sections if s.level == 1)
     body = "\n".join(_section(section) for section in report.sections)
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if report.lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(report.title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f'<h1>{html.escape(report.title)}</h1>\n<p class="subtitle">{html.escape(report.subtitle)}</p>\n'
         f"<nav><ol>{toc}</ol></nav>\n{body}\n</body>\n</html>\n"

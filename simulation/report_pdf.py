@@ -9,6 +9,8 @@ before anything is drawn (:func:`page_count`).
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -21,6 +23,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.font_manager import FontProperties
 
 from simulation.report_blocks import Block, Figure, Note, Paragraph, Preformatted, Report, Table
+from simulation.report_i18n import t
 
 PAGE_WIDTH, PAGE_HEIGHT = 8.27, 11.69  # A4, inches
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 0.85, 0.8, 0.9
@@ -29,6 +32,9 @@ BOTTOM = PAGE_HEIGHT - MARGIN_BOTTOM  # the lowest y (from the top) content may 
 NEW_PAGE_SECTIONS = ("charts", "parameters", "provenance")
 CELL_PAD = 0.06  # inches either side of a table cell
 SHORT_TABLE = 0.5 * (BOTTOM - MARGIN_TOP)  # a table this short is never split across pages
+WIDE = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # CJK characters and full-width punctuation
+CLOSING = "，。；：、）》」』”！？"  # never starts a line: stays with the character before it
+PIECE = re.compile(rf"(?P<gap> *)(?P<word>[{WIDE}][{CLOSING}]*|[^ {WIDE}]+|(?<= )$)")
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,18 @@ class Style:
 
     @property
     def font(self) -> FontProperties:
-        """The matplotlib font."""
-        return FontProperties(family=self.family, size=self.size, weight=self.weight, style=self.style)
+        """The matplotlib font; a glyph the family lacks (Chinese) comes from an installed CJK font."""
+        family = [self.family, *cjk_fallback()]
+        return FontProperties(family=family, size=self.size, weight=self.weight, style=self.style)
+
+
+@cache
+def cjk_fallback() -> tuple[str, ...]:
+    """The installed CJK font family, if any, as a fallback for glyphs DejaVu Sans lacks."""
+    from simulation.chart_text import find_cjk_font
+
+    found = find_cjk_font()
+    return (found,) if found else ()
 
 
 TITLE = Style(17, "bold")
@@ -100,13 +116,23 @@ def text_width(text: str, style: Style) -> float:
     return width / 72
 
 
+def pieces(paragraph: str) -> Iterator[tuple[str, str]]:
+    """``(gap, word)`` pairs of a paragraph: words between spaces, and each Chinese character a word of its own.
+
+    Chinese is written without spaces and may break between any two characters; the gap is
+    what stands before the word when it does not start a line ("" between characters).
+    """
+    for match in PIECE.finditer(paragraph):
+        yield match["gap"], match["word"]
+
+
 def wrap(text: str, style: Style, width: float) -> list[str]:
     """Lines of ``text`` no wider than ``width`` (long words break after ``.``, ``_`` or ``-`` where they can)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for word in paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
+        for gap, word in pieces(paragraph):
+            candidate = f"{current}{gap}{word}" if current else word
             if text_width(candidate, style) <= width:
                 current = candidate
                 continue
@@ -131,8 +157,9 @@ def _cut(word: str, style: Style, width: float) -> int:
 class Layout:
     """Places blocks top to bottom, starting a new page when one does not fit."""
 
-    def __init__(self, footer: str) -> None:
+    def __init__(self, footer: str, lang: str = "en") -> None:
         self.footer = footer
+        self.lang = lang
         self.pages: list[Page] = []
         self.y = 0.0
         self.new_page()
@@ -166,12 +193,12 @@ class Layout:
     def heading(self, text: str, level: int, following: float) -> None:
         """A heading kept on the same page as the first ``following`` inches of what follows it."""
         style = HEADING[level]
-        before = 0.22 if level == 1 else 0.16
+        before, after = (0.22 if level == 1 else 0.16), 0.06
         lines = wrap(text, style, WIDTH)
-        self.ensure(before + len(lines) * style.line + following)
+        self.ensure(before + len(lines) * style.line + after + following)
         if self.y > MARGIN_TOP + 1e-9:
             self.y += before
-        self.lines(lines, style, after=0.06)
+        self.lines(lines, style, after=after)
         if level == 1:
             self.add(Op("rule", MARGIN_SIDE, self.y - 0.04, width=WIDTH))
 
@@ -274,7 +301,14 @@ class Layout:
         for number, page in enumerate(self.pages, start=1):
             page.ops.append(Op("text", MARGIN_SIDE, PAGE_HEIGHT - 0.55, self.footer, FOOTER))
             page.ops.append(
-                Op("text", PAGE_WIDTH - MARGIN_SIDE, PAGE_HEIGHT - 0.55, f"page {number} of {total}", FOOTER, "right")
+                Op(
+                    "text",
+                    PAGE_WIDTH - MARGIN_SIDE,
+                    PAGE_HEIGHT - 0.55,
+                    t("page {number} of {total}", self.lang).format(number=number, total=total),
+                    FOOTER,
+                    "right",
+                )
             )
         return self.pages
 
@@ -307,15 +341,13 @@ def column_widths(table: Table) -> list[float]:
 
 def paginate(report: Report) -> list[Page]:
     """The report laid out on A4 pages."""
-    layout = Layout(report.footer)
+    layout = Layout(report.footer, report.lang)
     layout.lines(wrap(report.title, TITLE, WIDTH), TITLE, after=0.02)
     layout.lines(wrap(report.subtitle, SUBTITLE, WIDTH), SUBTITLE, after=0.1)
     for section in report.sections:
         if section.level == 1 and section.key in NEW_PAGE_SECTIONS:
             layout.new_page()
-        first = section.blocks[0] if section.blocks else None
-        following = 0.0 if first is None else _first_height(first)
-        layout.heading(section.title, section.level, following)
+        layout.heading(section.title, section.level, _kept_with_heading(section.blocks))
         for block, following in zip(section.blocks, [*section.blocks[1:], None], strict=True):
             if isinstance(block, Paragraph) and isinstance(following, Table):
                 # the sentence that introduces a table stays on the table's page
@@ -358,6 +390,22 @@ def _indented_wrap(line: str, style: Style, width: float) -> list[str]:
     indent = " " * (len(line) - len(line.lstrip()) + 2)
     first, *rest = wrap(line.strip(), style, width - text_width(indent, style))
     return [line[: len(line) - len(line.lstrip())] + first, *(indent + piece for piece in rest)]
+
+
+def _kept_with_heading(blocks: list[Block]) -> float:
+    """How much must follow a heading on its page: the first block, and a table a first paragraph introduces.
+
+    A paragraph introducing a table is kept with the table's first rows (the whole table when
+    short), so a heading is never left alone at the foot of a page above them (keep-with-next).
+    """
+    if not blocks:
+        return 0.0
+    first, *rest = blocks
+    if isinstance(first, Paragraph) and rest and isinstance(rest[0], Table):
+        total = table_height(rest[0])
+        height = len(wrap(first.text, BODY, WIDTH)) * BODY.line + 0.08
+        return height + (total + 0.1 if total <= SHORT_TABLE else 4 * CELL.line + 0.4)
+    return _first_height(first)
 
 
 def _first_height(block: Block) -> float:

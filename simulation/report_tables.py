@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from simulation.chart_data import ResultsData
 from simulation.report_blocks import Table
+from simulation.report_i18n import t
 from simulation.scenario import Scenario
 from simulation.stats import AVERTED, AVERTED_METRICS, COST_PER_METRICS
 
@@ -94,20 +95,20 @@ def p_value(value: float) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def level_table(data: ResultsData) -> Table:
+def level_table(data: ResultsData, lang: str = "en") -> Table:
     """Mean of each headline metric per scenario, over replications."""
     summary = data.summary if data.summary is not None else pd.DataFrame(columns=["scenario"])
     names = [n for n in data.scenario_names if n in set(summary["scenario"].unique())]
     means = summary.groupby("scenario").mean(numeric_only=True)
     rows = [
-        [label, *(level(kind, float(means.loc[n, metric])) for n in names)]
+        [t(label, lang), *(level(kind, float(means.loc[n, metric])) for n in names)]
         for metric, label, kind in HEADLINE
         if metric in means.columns and metric not in COMPARISON_ONLY
     ]
-    return Table(["Metric", *names], rows, "Mean over replications", [False] + [True] * len(names))
+    return Table([t("Metric", lang), *names], rows, t("Mean over replications", lang), [False] + [True] * len(names))
 
 
-def headline_tables(comparison: pd.DataFrame) -> list[Table]:
+def headline_tables(comparison: pd.DataFrame, lang: str = "en") -> list[Table]:
     """Per policy: each headline metric's baseline and policy means, paired difference, 95% CI and p-value."""
     tables = []
     for policy, rows in comparison.groupby("policy", sort=False):
@@ -121,7 +122,7 @@ def headline_tables(comparison: pd.DataFrame) -> list[Table]:
             comparison_only = metric in COMPARISON_ONLY
             cells.append(
                 [
-                    label,
+                    t(label, lang),
                     "" if comparison_only else level(kind, row["baseline_mean"]),
                     "" if comparison_only else level(kind, row["policy_mean"]),
                     level(kind, row["difference"])
@@ -133,21 +134,26 @@ def headline_tables(comparison: pd.DataFrame) -> list[Table]:
             )
         tables.append(
             Table(
-                ["Metric", baseline, str(policy), "Difference", "95% CI", "p"],
+                [t("Metric", lang), baseline, str(policy), t("Difference", lang), t("95% CI", lang), t("p", lang)],
                 cells,
-                f"{policy} against {baseline}: {pairs} paired replicates" + _cost_notes(rows),
+                t("{policy} against {baseline}: {pairs} paired replicates", lang).format(
+                    policy=policy, baseline=baseline, pairs=pairs
+                )
+                + _cost_notes(rows, lang),
                 [False, True, True, True, True, True],
             )
         )
     return tables
 
 
-def _cost_notes(rows: pd.DataFrame) -> str:
+def _cost_notes(rows: pd.DataFrame, lang: str = "en") -> str:
     """The notes of the cost-per-averted rows (n/a, negative) for a table's caption, or ""."""
     if "note" not in rows.columns:
         return ""
     notes = [
-        f"cost per {a.unit} averted {rows.loc[a.cost_per, 'note']}"
+        t("cost per {unit} averted {note}", lang).format(
+            unit=t(a.unit, lang), note=t(rows.loc[a.cost_per, "note"], lang)
+        )
         for a in AVERTED
         if a.cost_per in rows.index and isinstance(rows.loc[a.cost_per, "note"], str) and rows.loc[a.cost_per, "note"]
     ]

@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from simulation.custom_outcomes import custom_values
 from simulation.metrics import summarise
 from simulation.parts import TIMESERIES, arrow_table
-from simulation.pool import choose_workers, end_with_parent, runs_per_task, start_fork_server
+from simulation.pool import choose_workers, end_with_parent, main_module_hidden, runs_per_task, start_fork_server
 from simulation.run_plan import RunSpec, output_order, plan_runs, run_label
 from simulation.scenario import Scenario
 
@@ -188,6 +189,8 @@ def simulate(spec: RunSpec) -> RunOutput:
         check_finite(series, "monthly records")
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
+        if spec.scenario.outcomes:  # the user's own outcomes, one more summary column each
+            row.update(custom_values(spec.scenario.outcomes, row, model))
         series.insert(0, "replicate", spec.replicate)
         if spec.point is not None:
             series.insert(0, "point", spec.point)
@@ -307,13 +310,15 @@ class LocalPool:
             while work:
                 yield simulate_batch(work.popleft())
             return
-        pool = ProcessPoolExecutor(
-            max_workers=workers - 1,
-            mp_context=start_fork_server(),
-            initializer=end_with_parent,
-            initargs=(os.getpid(),),
-        )
-        feeder = PoolFeeder(pool, work, workers - 1)
+        with main_module_hidden():  # the pool starts its processes on the first tasks, here, without __main__
+            pool = ProcessPoolExecutor(
+                max_workers=workers - 1,
+                mp_context=start_fork_server(),
+                initializer=end_with_parent,
+                initargs=(os.getpid(),),
+            )
+            feeder = PoolFeeder(pool, work, workers - 1)
+            feeder.submit_work()
         feeder.start()
         try:
             while outstanding:
@@ -349,20 +354,25 @@ class PoolFeeder(threading.Thread):
         self.work = work
         self.processes = processes
         self.done: SimpleQueue[RunBatch] = SimpleQueue()
+        self.pending: dict[Future[RunBatch], list[RunSpec]] = {}
+
+    def submit_work(self) -> None:
+        """Give each idle pool process a task from the front of ``work`` (the first call starts the processes)."""
+        while len(self.pending) < self.processes:
+            try:
+                task = self.work.popleft()
+            except IndexError:
+                return
+            try:
+                self.pending[self.pool.submit(simulate_batch, task)] = task
+            except (BrokenProcessPool, RuntimeError) as err:  # the pool is gone: report the task lost
+                self.done.put(lost_batch(task, f"worker process died: {err}"))
 
     def run(self) -> None:
         """Submit, wait for any task to come back, pass it on, submit the next; until no work is left."""
-        pending: dict[Future[RunBatch], list[RunSpec]] = {}
+        pending = self.pending
         while True:
-            while len(pending) < self.processes:
-                try:
-                    task = self.work.popleft()
-                except IndexError:
-                    break
-                try:
-                    pending[self.pool.submit(simulate_batch, task)] = task
-                except (BrokenProcessPool, RuntimeError) as err:  # the pool is gone: report the task lost
-                    self.done.put(lost_batch(task, f"worker process died: {err}"))
+            self.submit_work()
             if not pending:
                 return
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -12,6 +12,7 @@ DESIGN.md section 3, and ``scenarios/baseline.yaml`` cites the source of each nu
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import logging
@@ -21,7 +22,9 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from simulation.custom_outcomes import CustomOutcome, check_outcomes
 from simulation.differentiation import check_overrides
+from simulation.scenario_errors import problems_of
 from simulation.scenario_file import MAX_EXTENDS, ScenarioFileError, parse_yaml, read_text
 from simulation.schema_base import CROPS, GROUPS, REGIONS, ByGroup, ByRegion, Section, check_scenario_name, field
 from simulation.schema_county import (
@@ -67,10 +70,21 @@ __all__ = [
 class ScenarioError(ValueError):
     """A scenario file, key or override that cannot be used; the message is one line."""
 
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        self.source, self.key, self.problem = source, key, problem
-        where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {problem}")
+    def __init__(self, source: str, key: str, problem: str, more: tuple[tuple[str, str], ...] = ()) -> None:
+        self.source, self.key, self.problem, self.more = source, key, problem, more
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per problem, ``file: key: problem``, the first problem first."""
+        return [
+            f"{self.source}: {key}: {problem}" if key else f"{self.source}: {problem}" for key, problem in self.problems
+        ]
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Every ``(key, problem)`` found (at least one)."""
+        return [(self.key, self.problem), *self.more]
 
 
 class Scenario(Section):
@@ -105,6 +119,11 @@ class Scenario(Section):
     groups: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of some policy parameters by group (ex_poor, fringe, general)"
     )
+    outcomes: list[CustomOutcome] = Field(
+        default_factory=list,
+        description="Outcomes of one's own, each one more summary column: an expression over the summary "
+        "metrics or a 'module:function' of the model (simulation/custom_outcomes.py)",
+    )
 
     @field_validator("name")
     @classmethod
@@ -112,10 +131,15 @@ class Scenario(Section):
         return check_scenario_name(name)
 
     @model_validator(mode="after")
+    def _outcomes(self) -> Scenario:
+        check_outcomes(self.outcomes)
+        return self
+
+    @model_validator(mode="after")
     def _differentiation(self) -> Scenario:
         check_overrides(self.regions, REGIONS, "regions")
         check_overrides(self.groups, GROUPS, "groups")
-        base = self.model_dump(mode="json", exclude={"regions", "groups"})
+        base = self.model_dump(mode="json", exclude={"regions", "groups", "outcomes"})
         for what, overrides in (("regions", self.regions), ("groups", self.groups)):
             for name, tree in overrides.items():
                 try:
@@ -132,20 +156,30 @@ class Scenario(Section):
 
     def content_hash(self) -> str:
         """Stable hash of the resolved parameters (for provenance)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        text = json.dumps(self.model_dump(mode="json", exclude=self._unused()), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
         """The resolved scenario as YAML, loadable again with :func:`load_scenario`."""
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        return yaml.safe_dump(self.model_dump(mode="json", exclude=self._unused()), sort_keys=False, allow_unicode=True)
+
+    def _unused(self) -> set[str]:
+        """Optional sections left out of the hash and the YAML when empty (so older hashes stay valid)."""
+        return set() if self.outcomes else {"outcomes"}
 
 
 # --------------------------------------------------------------------------- loading
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """The parsed YAML of a file's text (kept: a folder of policy files that all extend the baseline parses it once)."""
+    return parse_yaml(text)
+
+
 def _read_yaml(path: Path, source: str, encoding: str | None = None) -> dict[str, Any]:
     try:
-        data = parse_yaml(read_text(path, encoding))
+        data = copy.deepcopy(_parsed(read_text(path, encoding)))
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found") from None
     except OSError as err:
@@ -225,30 +259,19 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
 
 
 def _first_error(err: ValidationError) -> tuple[str, str]:
-    errors = err.errors()
-    first = errors[0]
-    key = ".".join(str(p) for p in first["loc"] if p not in ("function-after",)) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    # a section's own check may name the key it is about: "regions.hill.monitoring.recall: ..."
-    head, sep, rest = message.partition(": ")
-    if sep and head.replace(".", "").replace("_", "").isalnum():
-        key = head if key == "(top level)" else f"{key}.{head}"
-        message = rest
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    problems = problems_of(err, Scenario)
+    key, message = problems[0]
+    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
     return key, message + more
 
 
 def validate_scenario(data: dict[str, Any], source: str) -> Scenario:
-    """Build a :class:`Scenario` from a raw mapping, turning errors into one-line messages."""
+    """Build a :class:`Scenario` from a raw mapping; every problem becomes one line of the error."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        key, message = _first_error(err)
-        raise ScenarioError(source, key, message) from None
+        (key, message), *more = problems_of(err, Scenario)
+        raise ScenarioError(source, key, message, tuple(more)) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, encoding: str | None = None) -> Scenario:

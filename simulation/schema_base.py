@@ -32,7 +32,7 @@ UNIT_CEILINGS = (
     ("log-sd", 10.0),
 )
 # a scenario's name names files and folders: letters (Chinese too), digits, '_', '-', '.'; no '.' or '-' first
-SCENARIO_NAME = re.compile(r"\w[\w.-]*")
+SCENARIO_NAME = re.compile(r"\w[\w.+-]*")  # "+": a run with --set is named <scenario>+<n>-overrides
 SCENARIO_NAME_LENGTH = 80
 
 
@@ -88,11 +88,11 @@ def check_scenario_name(name: str) -> str:
     """A scenario name usable in file and folder names.
 
     Raises:
-        ValueError: characters other than letters, digits, ``_``, ``-`` and ``.``, or a leading ``.``/``-``.
+        ValueError: characters other than letters, digits, ``_``, ``-``, ``+`` and ``.``, or a leading mark.
     """
     if not SCENARIO_NAME.fullmatch(name) or len(name) > SCENARIO_NAME_LENGTH:
         raise ValueError(
-            f"{name!r} is not a valid name: use letters, digits, '_', '-' and '.' "
+            f"{name!r} is not a valid name: use letters, digits, '_', '-', '+' and '.' "
             f"(not first), at most {SCENARIO_NAME_LENGTH} characters; it names result files and folders"
         )
     return name

@@ -33,7 +33,7 @@ def start_together(folder: Path, *extra: tuple[str, ...]) -> list[subprocess.Com
     ]
     done = []
     for process in processes:
-        out, err = process.communicate(timeout=300)
+        out, err = process.communicate(timeout=900)
         done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
     return done
 

@@ -23,6 +23,7 @@ import yaml
 
 from simulation import ValueChainModel, load_scenario
 from simulation.dashboard_figures import map_figure, village_arrears, village_at_risk_share
+from simulation.dashboard_layout import PLAY_INTERVAL_MS
 from simulation.dashboard_levers import balance_shares, cap_total, lever_values, save_lever_set
 from simulation.loans import ACTIVE, HOUSEHOLD, NONPERFORMING
 
@@ -128,7 +129,7 @@ def server(tmp_path_factory, save_dir):
         pytest.fail(f"agrifin dashboard did not print its address: {line!r} {errors.read_text()}")
     yield match.group(0)
     process.terminate()
-    process.wait(timeout=10)
+    process.wait(timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +157,12 @@ def browser(browser_requests):
 
 @pytest.fixture
 def page(browser, server):
-    """A fresh page of the dashboard, its first run shown at month 0."""
+    """A fresh page of the dashboard, its first run shown at month 0; ``tab.in_flight`` holds its open requests."""
     tab = browser.new_page()
+    tab.in_flight = set()
+    tab.on("request", lambda request: tab.in_flight.add(request))
+    tab.on("requestfinished", lambda request: tab.in_flight.discard(request))
+    tab.on("requestfailed", lambda request: tab.in_flight.discard(request))
     tab.goto(server)
     tab.wait_for_selector("#county-map .main-svg", timeout=WAIT_MS)
     tab.wait_for_function("document.getElementById('month').innerText.startsWith('Month 0 ')")
@@ -167,6 +172,15 @@ def page(browser, server):
 
 def month(page) -> int:
     return int(page.inner_text("#month").split()[1])
+
+
+def settle(page) -> None:
+    """Wait until the page has no request to the server in flight (an event; the limit is far above need)."""
+    waited = 0
+    while page.in_flight and waited < WAIT_MS:
+        page.wait_for_timeout(50)
+        waited += 50
+    assert not page.in_flight, f"requests still open after {WAIT_MS} ms: {[r.url for r in page.in_flight]}"
 
 
 def step(page, months: int) -> None:
@@ -201,9 +215,10 @@ def test_moving_a_lever_and_stepping_updates_the_month_and_the_charts(page, tmp_
     page.wait_for_function("parseInt(document.getElementById('month').innerText.split(' ')[1]) >= 12")
     page.click("#play")  # pause
     page.wait_for_function("document.getElementById('play').innerText === 'Play'")
-    page.wait_for_timeout(3_000)  # a month already computing when Play was pressed may still land
+    settle(page)  # a month already computing when Pause was pressed lands first
     paused_at = month(page)
-    page.wait_for_timeout(3_000)
+    page.wait_for_timeout(3 * PLAY_INTERVAL_MS)  # a clock still running would have asked for a month by now
+    settle(page)
     assert month(page) == paused_at >= 12
 
     shot = tmp_path / "dashboard.png"
@@ -284,7 +299,7 @@ def test_unknown_scenario_or_busy_port_exit_2_with_one_line(server):
     ]
     messages = []
     for process in running:
-        _, stderr = process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=600)
         assert process.returncode == 2
         assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
         messages.append(stderr)
@@ -298,7 +313,7 @@ def test_served_page_refuses_a_foreign_host_or_origin_as_a_rebinding_page_would_
     port = urlparse(server).port
 
     def status(headers: dict[str, str]) -> int:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         connection.request("POST", "/_dash-update-component", body="{}", headers=headers)
         code = connection.getresponse().status
         connection.close()

@@ -27,7 +27,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_worker(address: str, timeout: float = 60.0) -> None:
+def wait_for_worker(address: str, timeout: float = 300.0) -> None:
     from distributed import Client
 
     with Client(address, timeout=timeout) as client:
@@ -48,7 +48,7 @@ def cluster() -> Iterator[str]:
         **quiet,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while True:
             try:
                 wait_for_worker(address)
@@ -63,7 +63,7 @@ def cluster() -> Iterator[str]:
             process.terminate()
         for process in (worker, scheduler):
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 process.kill()
 
@@ -107,6 +107,6 @@ def test_an_unreachable_scheduler_is_bad_input_and_leaves_no_folder(scenarios: l
     out = tmp_path / "never"
     address = f"tcp://127.0.0.1:{free_port()}"
     command = [sys.executable, "-m", "simulation.cli", "compare", *scenarios, "-r", "1", "-o", str(out)]
-    done = subprocess.run([*command, "--scheduler", address], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([*command, "--scheduler", address], capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "cannot reach the Dask scheduler" in done.stderr
     assert not out.exists()

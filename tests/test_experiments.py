@@ -45,7 +45,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 def agrifin(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "simulation.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "simulation.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
 
 

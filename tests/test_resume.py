@@ -49,7 +49,7 @@ def parts(out: Path) -> dict[str, int]:
 def kill_after(command: list[str], out: Path, finished: int) -> int:
     """Start the sweep and SIGKILL it (no clean-up at all) once ``finished`` runs are on disk."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while len(parts(out)) < finished and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     os.killpg(process.pid, signal.SIGKILL)

@@ -165,7 +165,7 @@ def test_bad_split_exits_2_with_one_line_and_no_folder(tmp_path: Path):
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert done.returncode == 2
     assert "guarantee.risk_shares" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,72 @@
+"""`validate` and `run` name every problem of a scenario, one line each, with "did you mean" for a misspelt key."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulation.cli import main
+from simulation.scenario import ScenarioError, load_scenario
+
+TWO_SLIPS = """\
+extends: baseline
+name: slips
+description: a misspelt key, a value out of range and a misspelt section key
+transfers:
+  dibao_takup: 0.8
+  dibao_takeup: 1.5
+population:
+  housholds: 100
+"""
+
+
+def agrifin(*args: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["agrifin", *args])
+    with pytest.raises(SystemExit) as leaving:
+        main()
+    captured = capsys.readouterr()
+    return leaving.value.code or 0, captured.out, captured.err
+
+
+@pytest.fixture
+def slips(tmp_path: Path) -> Path:
+    path = tmp_path / "slips.yaml"
+    path.write_text(TWO_SLIPS)
+    return path
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_every_problem_is_one_line_naming_file_and_key(command, slips, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = agrifin(command, str(slips), capsys=capsys, monkeypatch=monkeypatch)
+
+    lines = err.strip().splitlines()
+    assert status == 2
+    assert lines == [
+        f"agrifin: {slips}: population.housholds: unknown key; did you mean 'households'?",
+        f"agrifin: {slips}: transfers.dibao_takeup: Input should be less than or equal to 1",
+        f"agrifin: {slips}: transfers.dibao_takup: unknown key; did you mean 'dibao_takeup'?",
+    ]
+    assert not (tmp_path / "results").exists()
+
+
+def test_an_unknown_top_level_section_is_matched_too(tmp_path):
+    path = tmp_path / "section.yaml"
+    path.write_text("name: s\ndescription: d\ntransfer:\n  dibao_takeup: 0.5\n")
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+
+    assert caught.value.problems == [("transfer", "unknown key; did you mean 'transfers'?")]
+
+
+def test_a_key_like_nothing_in_the_schema_gets_no_suggestion(tmp_path):
+    path = tmp_path / "far.yaml"
+    path.write_text("name: s\ndescription: d\ntransfers:\n  zzzz: 1\n")
+
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+
+    assert caught.value.lines == [f"{path}: transfers.zzzz: unknown key"]
