@@ -16,6 +16,7 @@ from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.breakdown import breakdown, income_sample
 from simulation.credit import CreditMarket
 from simulation.differentiation import Differentiation
+from simulation.family_farm_sector import FamilyFarmSector
 from simulation.insurance import InsuranceMarket
 from simulation.ledger import Ledger
 from simulation.loans import LoanBook
@@ -109,6 +110,7 @@ class ValueChainModel(mesa.Model):
         self.monitoring = MonitoringSystem(
             scenario, self.households, self.government, self.credit, self.insurance, self.differentiation
         )
+        self.family_farms = FamilyFarmSector(scenario, self.households, self.credit, self.ledger, self.streams)
 
     def open_guarantee(self, scenario: Scenario) -> tuple[Guarantor | None, Reguarantor | None]:
         """The financing guarantor and the re-guarantee fund, when the scenario has them."""
@@ -196,6 +198,7 @@ class ValueChainModel(mesa.Model):
         hh, sd = self.households, self.params.farming.yield_noise_sd
         luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
         hh.fail_projects(self.streams.project.random(hh.n, dtype=np.float32))
+        self.family_farms.produce(self.month, self.month_of_year, self.year, self.prices.index, self.weather, luck_draw)
         hh.buy_inputs(self.month_of_year, self.ledger)
         rows = hh.harvesting(self.month_of_year)
         luck = np.exp(sd * luck_draw[rows] - 0.5 * sd**2)
@@ -210,9 +213,10 @@ class ValueChainModel(mesa.Model):
         hh.earn_investment_income(self.weather.loss, self.params.credit.demand.depreciation, self.ledger)
 
     def work(self) -> None:
-        """Migrant and casual local wages; wages of the leading enterprises."""
+        """Migrant and casual local wages; wages of the leading enterprises and of family farms."""
         self.households.earn_wages(self.ledger)
         self.value_chain.pay_wages()
+        self.family_farms.work(self.month_of_year)
 
     def insure(self) -> None:
         """Harvest claims, agricultural cover sold at planting, anti-poverty claims."""
@@ -235,6 +239,7 @@ class ValueChainModel(mesa.Model):
         self.waterfall.new_month()
         self.credit.service(self.month)
         self.value_chain.service_institutions(self.month, self.year)
+        self.family_farms.service(self.month)
         if self.guarantor is not None:
             self.guarantor.set_aside_reserve()
 
@@ -243,6 +248,7 @@ class ValueChainModel(mesa.Model):
         self.value_chain.refresh()
         self.credit.lend(self.month, self.month_of_year)
         self.value_chain.lend(self.month, self.month_of_year)
+        self.family_farms.lend(self.month, self.month_of_year)
 
     def monitor(self) -> None:
         """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
@@ -255,6 +261,7 @@ class ValueChainModel(mesa.Model):
         """Close the books, roll income, assess poverty in December, record metrics."""
         hh = self.households
         hh.close_month(self.month)
+        self.family_farms.close_month(self.month)
         if self.is_assessment_month:
             self.assessment = hh.assess_poverty(self.levels.poverty_line)
             if self.month >= 1:
@@ -322,6 +329,7 @@ class ValueChainModel(mesa.Model):
             farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),
             wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),
             transfer_income_pc=12.0 * float(hh.transfer_month.sum() / persons),
+            property_income_pc=12.0 * float(hh.property_month.sum() / persons),
             gini=gini(y, w),
             distress_sales=hh.distress_sold_month,
             unmet_need_share=float((hh.unmet_need > 0).mean()),
@@ -334,6 +342,7 @@ class ValueChainModel(mesa.Model):
             **self.insurance.measure(),
             **self.monitoring.measure(),
             **self.value_chain.measure(),
+            **self.family_farms.measure(),
             relapses_flagged_share=self.warning[0] if self.assessment is not None else 0.0,
             monitoring_lead_months=self.warning[1] if self.assessment is not None else 0.0,
         )

@@ -35,6 +35,8 @@ STREAM_NAMES: dict[str, str] = {
     "report_error": "error of the income a monitoring review observes",
     "project": "failure of financed projects",
     "diversion": "diversion of loans to consumption",
+    "family_farm_setup": "which able households run a family farm",
+    "family_farm_screening": "noise in the bank's estimate of a family farm's margin (one draw per farm a year)",
 }
 
 

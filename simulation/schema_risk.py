@@ -7,7 +7,7 @@ from pydantic import model_validator
 from simulation.schema_base import Section, _check_shares, check_known, field
 
 PARTIES = ("guarantor", "reguarantor", "bank", "government")
-GUARANTEED_PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
+GUARANTEED_PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital", "family_farm")
 
 
 class RiskShares(Section):
