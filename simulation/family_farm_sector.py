@@ -24,7 +24,7 @@ import numpy as np
 from agents.family_farms import FAMILY_FARMS, FamilyFarms
 from agents.households import COHORT_EX_POOR, ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
 from simulation.family_farm_credit import FamilyFarmLending
-from simulation.land_market import LandMarket
+from simulation.land_market import OTHER_LAND, RENTS_OUT, RUNS_FARM, LandMarket
 
 if TYPE_CHECKING:
     from simulation.credit import CreditMarket
@@ -248,6 +248,12 @@ class FamilyFarmSector:
         """Roll the farms' net income into their 12-month window."""
         if self.farms.m:
             self.farms.close_month(month)
+
+    def land_groups(self) -> np.ndarray:
+        """Each household's land group (``LAND_GROUPS``): renting out to a farm, running one, or neither."""
+        group = np.where(self.market.lease_farm >= 0, RENTS_OUT, OTHER_LAND).astype(np.int8)
+        group[self.farms.operator[self.farms.active]] = RUNS_FARM
+        return group
 
     def measure(self) -> dict[str, float]:
         """Family farms, the land market and family-farm credit: this month's outcomes."""

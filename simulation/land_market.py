@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from simulation.ledger import Ledger
     from simulation.scenario import Scenario
 
+LAND_GROUPS = ("rents_out", "runs_farm", "other")  # the by-group table's land dimension
+RENTS_OUT, RUNS_FARM, OTHER_LAND = range(len(LAND_GROUPS))
+
 
 class LandMarket:
     """Leases between households and family farms, and each village's clearing rent.
@@ -49,6 +52,7 @@ class LandMarket:
         self.lease_rent = np.zeros(n)
         self.lease_end = np.zeros(n, np.int32)
         self.rent = np.full(n_villages, scenario.farming.land_rent_per_mu)
+        self.total_land = max(float(households.land.sum()), 1e-9)  # land is fixed after synthesis
         self.stats: dict[str, float] = {}
 
     # ------------------------------------------------------------------ asks and bids
@@ -202,7 +206,7 @@ class LandMarket:
         stats, self.stats = self.stats, {}
         return {
             "households_renting_out": float(leased.size),
-            "land_transferred_share": float(mu.sum() / max(float(hh.land.sum()), 1e-9)),
+            "land_transferred_share": float(mu.sum() / self.total_land),
             "rent_per_mu": float((self.lease_rent[leased] * mu).sum() / mu.sum()) if leased.size else 0.0,
             "rent_from_farms": stats.get("rent_paid", 0.0),
             "ex_poor_rent_income": stats.get("rent_ex_poor", 0.0),
