@@ -251,12 +251,13 @@ class Households:
         """
         rent = self.params.farming.land_rent_per_mu * self.levels.farm_prices / 12.0
         income = self.assets * self.params.assets.monthly_return
-        rent_income = rent * self.land * ~(self.farms_own_land | self.land_with_farm)
+        lessors = np.flatnonzero(~(self.farms_own_land | self.land_with_farm))  # a minority
+        rent_income = rent * self.land[lessors]
         self.assets *= 1.0 - self.params.assets.depreciation / 12.0
         ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
-        ledger.pay("land_rent", REST_OF_WORLD, HOUSEHOLDS, rent_income)
+        ledger.pay("land_rent", REST_OF_WORLD, HOUSEHOLDS, rent_income, payee_rows=lessors)
         self.farm_month += income
-        self.property_month += rent_income
+        self.property_month[lessors] += rent_income
 
     def invest(self, rows: np.ndarray, amount: np.ndarray, ledger: Payments) -> None:
         """Spend loan money on the project (livestock, greenhouse, tools); its return blends in."""

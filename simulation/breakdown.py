@@ -54,9 +54,12 @@ def breakdown(model: ValueChainModel) -> list[dict[str, float]]:
     per_cell = _counts(cell, k, hh.size, exited, relapsed, eligible, poor, borrowers, (with_loans, balance),
                        (with_npl, npl_balance))  # fmt: skip
     cells = {name: values.reshape(len(REGIONS), len(GROUPS)) for name, values in per_cell.items()}
-    land = model.family_farms.land_groups()
-    by_land = _counts(land, len(LAND_GROUPS), hh.size, exited, relapsed, eligible, poor, borrowers,
-                      (with_loans, balance), (with_npl, npl_balance))  # fmt: skip
+    # land groups: the few renting out or running a farm are counted; the rest ("other") is the county less them
+    land_rows, land_group = model.family_farms.land_rows()
+    by_land = _counts_of(land_rows, land_group, len(LAND_GROUPS), hh.size, exited, relapsed, eligible, poor,
+                         borrowers, (with_loans, balance), (with_npl, npl_balance))  # fmt: skip
+    for name, values in by_land.items():
+        values[-1] = per_cell[name].sum() - values[:-1].sum()
     rows = []
     for dimension, names, totals in (
         ("region", REGIONS, {name: table.sum(axis=1) for name, table in cells.items()}),
@@ -104,6 +107,22 @@ def _counts(cell, k, size, exited, relapsed, eligible, poor, borrowers, loans, n
         "loans_outstanding": np.bincount(cell[with_loans], weights=balance, minlength=k),
         "npl_balance": np.bincount(cell[with_npl], weights=npl_balance, minlength=k),
     }
+
+
+def _counts_of(rows, cell, k, size, exited, relapsed, eligible, poor, borrowers, loans, npls) -> dict[str, np.ndarray]:
+    """``_counts`` over the households ``rows`` only (ascending), ``cell`` giving each one's category."""
+    if rows.size == 0:
+        return {name: np.zeros(k) for name in COUNTS}
+
+    def local(members: np.ndarray, weights: np.ndarray | None = None):
+        place = np.minimum(np.searchsorted(rows, members), rows.size - 1)
+        hit = rows[place] == members
+        return place[hit], None if weights is None else weights[hit]
+
+    return _counts(
+        cell, k, size[rows], exited[rows], relapsed[rows], eligible[rows], local(poor)[0], local(borrowers)[0],
+        local(*loans), local(*npls),
+    )  # fmt: skip
 
 
 def _sum_by_borrower(borrower: np.ndarray, amount: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

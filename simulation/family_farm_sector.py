@@ -24,7 +24,7 @@ import numpy as np
 from agents.family_farms import FAMILY_FARMS, FamilyFarms
 from agents.households import COHORT_EX_POOR, ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
 from simulation.family_farm_credit import FamilyFarmLending
-from simulation.land_market import OTHER_LAND, RENTS_OUT, RUNS_FARM, LandMarket
+from simulation.land_market import RENTS_OUT, RUNS_FARM, LandMarket
 
 if TYPE_CHECKING:
     from simulation.credit import CreditMarket
@@ -56,9 +56,11 @@ class FamilyFarmSector:
         self.revenue = np.array([c.revenue_per_mu for c in crops])
         self.cost = np.array([c.input_cost_per_mu for c in crops])
         self.hired_year = np.zeros(self.farms.m)  # wages each farm paid since the land market
-        self.wage_year = np.zeros(households.n)  # farm wages each household earned since the land market
-        self.wage_before = np.zeros(households.n)  # ... in the year before
+        self.workers = np.zeros(0, np.int64)  # households with members free for farm work (set each year)
+        self.wage_year = np.zeros(0)  # farm wages each worker household earned since the land market
+        self.wage_before = np.zeros(households.n)  # farm wages each household earned in the year before
         self.stats: dict[str, float] = {}
+        self._land_rows: tuple[np.ndarray, np.ndarray] | None = None
         self.count_workers()
 
     # ------------------------------------------------------------------ plans
@@ -104,6 +106,7 @@ class FamilyFarmSector:
         """End leases that ran their term, clear the villages' markets, pay rent in advance, mechanise."""
         farms, market = self.farms, self.market
         market.end_leases(year)
+        self._land_rows = None
         bid = self.bids()
         inputs = self.input_cost()
         ceiling = self.params.land_market.rent_max * self.households.levels.farm_prices
@@ -113,11 +116,13 @@ class FamilyFarmSector:
             self.gap(), np.divide(np.maximum(spare, 0.0), per_mu, out=np.zeros(farms.m), where=per_mu > 0)
         )
         market.clear(year, want, bid)
+        self._land_rows = None
         if self.params.land_market.rent_timing == "in_advance":
             self.fail(market.collect_rent(farms.active.copy()), month)
         active = np.flatnonzero(farms.active)
         farms.buy_machinery(active, self.ledger, self.commitments()[active])
-        self.wage_before, self.wage_year = self.wage_year, np.zeros(self.households.n)
+        self.wage_before[:] = 0.0
+        self.wage_before[self.workers] = self.wage_year
         self.hired_year[:] = 0.0
         self.count_workers()
 
@@ -144,11 +149,12 @@ class FamilyFarmSector:
         with_farm[farms.village[farms.active]] = True
         at_home = np.maximum(hh.labour - hh.migrants - hh.enterprise_job, 0.0) * ~farms.is_operator
         self.workers = np.flatnonzero(with_farm[hh.village] & (at_home > 0))
+        self.worker_village = hh.village[self.workers]
+        self.worker_ex_poor = hh.cohort[self.workers] == COHORT_EX_POOR
+        self.wage_year = np.zeros(self.workers.size)
         free = max(12.0 - self.params.labour.local_work_months, 0.0) / 12.0
         self.worker_months = at_home[self.workers] * free
-        self.village_supply = np.bincount(
-            hh.village[self.workers], weights=self.worker_months, minlength=with_farm.size
-        )
+        self.village_supply = np.bincount(self.worker_village, weights=self.worker_months, minlength=with_farm.size)
 
     def work(self, month_of_year: int) -> None:
         """Farms in season hire local labour months, as far as the village's workers and their cash go."""
@@ -168,24 +174,28 @@ class FamilyFarmSector:
         farm_share = np.divide(filled, demand, out=np.zeros(demand.size), where=demand > 0)[farms.village]
         worker_share = np.divide(filled, self.village_supply, out=np.zeros(demand.size), where=self.village_supply > 0)
         pay = months * farm_share * wage
-        earned = self.worker_months * worker_share[hh.village[self.workers]] * wage
+        earned = self.worker_months * worker_share[self.worker_village]
+        earned *= wage
         # the village's farms pool the wages and the first farm of the village pays the workers
         lead = np.full(demand.size, farms.m)
         np.minimum.at(lead, farms.village, np.arange(farms.m))
         self.ledger.pay("farm_wage_pool", FAMILY_FARMS, FAMILY_FARMS, pay, payer_rows=np.arange(farms.m),
                         payee_rows=lead[farms.village])  # fmt: skip
-        paid = earned > 0
-        payers = lead[hh.village[self.workers[paid]]]
         self.ledger.pay(
-            "farm_wages", FAMILY_FARMS, HOUSEHOLDS, earned[paid], payer_rows=payers, payee_rows=self.workers[paid]
+            "farm_wages",
+            FAMILY_FARMS,
+            HOUSEHOLDS,
+            earned,
+            payer_rows=lead[self.worker_village],
+            payee_rows=self.workers,
         )
-        hh.wage_month[self.workers[paid]] += earned[paid]
-        self.wage_year[self.workers[paid]] += earned[paid]
+        hh.wage_month[self.workers] += earned
+        self.wage_year += earned
         farms.income_month -= pay
         self.hired_year += pay
         self.stats["hired_months"] = float(filled.sum())
         self.stats["wages"] = float(earned.sum())
-        self.stats["wages_ex_poor"] = float(earned[hh.cohort[self.workers] == COHORT_EX_POOR].sum())
+        self.stats["wages_ex_poor"] = float(earned[self.worker_ex_poor].sum())
 
     # ------------------------------------------------------------------ phases 7 and 8: credit
     def service(self, month: int) -> None:
@@ -230,12 +240,14 @@ class FamilyFarmSector:
         lost = np.bincount(farms.village[failed], weights=self.hired_year[failed], minlength=villages)
         share = np.divide(lost, np.bincount(farms.village, weights=self.hired_year, minlength=villages),
                           out=np.zeros(villages), where=lost > 0)  # fmt: skip
-        hit = self.workers[share[hh.village[self.workers]] > 0]
-        earned = np.maximum(self.wage_year[hit], self.wage_before[hit])
-        hh.shock_loss[ENTERPRISE_LOSS, hit] += earned * share[hh.village[hit]]
+        affected = share[self.worker_village] > 0
+        hit = self.workers[affected]
+        earned = np.maximum(self.wage_year[affected], self.wage_before[hit])
+        hh.shock_loss[ENTERPRISE_LOSS, hit] += earned * share[self.worker_village[affected]]
         farms.active[failed] = False
         farms.failed_month[failed] = month
         self.market.end_leases_of(failed)
+        self._land_rows = None
         self.market.release(operators)
         self.ledger.pay(
             "family_farm_liquidation", FAMILY_FARMS, HOUSEHOLDS, np.maximum(farms.cash[failed], 0.0),
@@ -249,11 +261,19 @@ class FamilyFarmSector:
         if self.farms.m:
             self.farms.close_month(month)
 
-    def land_groups(self) -> np.ndarray:
-        """Each household's land group (``LAND_GROUPS``): renting out to a farm, running one, or neither."""
-        group = np.where(self.market.lease_farm >= 0, RENTS_OUT, OTHER_LAND).astype(np.int8)
-        group[self.farms.operator[self.farms.active]] = RUNS_FARM
-        return group
+    def land_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The households renting out to a family farm or running one (ascending) and their land group.
+
+        Groups are codes of ``LAND_GROUPS``; every other household is ``other``. Worked out only
+        when leases or farms change (yearly, and at a failure).
+        """
+        if self._land_rows is None:
+            operators = self.farms.operator[self.farms.active]
+            rows = np.union1d(self.market.leased, operators)
+            group = np.full(rows.size, RENTS_OUT, np.int8)
+            group[np.searchsorted(rows, operators)] = RUNS_FARM
+            self._land_rows = rows, group
+        return self._land_rows
 
     def measure(self) -> dict[str, float]:
         """Family farms, the land market and family-farm credit: this month's outcomes."""

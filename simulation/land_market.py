@@ -53,6 +53,7 @@ class LandMarket:
         self.lease_end = np.zeros(n, np.int32)
         self.rent = np.full(n_villages, scenario.farming.land_rent_per_mu)
         self.total_land = max(float(households.land.sum()), 1e-9)  # land is fixed after synthesis
+        self.leased = np.zeros(0, np.int64)  # the households leasing to a farm, ascending
         self.stats: dict[str, float] = {}
 
     # ------------------------------------------------------------------ asks and bids
@@ -89,7 +90,7 @@ class LandMarket:
 
     def update_rented(self) -> None:
         """Each farm's rented-in land, from the leases."""
-        leased = np.flatnonzero(self.lease_farm >= 0)
+        leased = self.leased = np.flatnonzero(self.lease_farm >= 0)  # kept: the leases change only here
         self.farms.rented_mu[:] = np.bincount(
             self.lease_farm[leased], weights=self.households.land[leased], minlength=self.farms.m
         )
@@ -161,8 +162,7 @@ class LandMarket:
             The farms that could not pay in full (they default on their rent).
         """
         hh, farms = self.households, self.farms
-        rows = np.flatnonzero(self.lease_farm >= 0)
-        rows = rows[paying[self.lease_farm[rows]]]
+        rows = self.leased[paying[self.lease_farm[self.leased]]]
         if rows.size == 0:
             return np.zeros(0, np.int64)
         farm = self.lease_farm[rows]
@@ -183,7 +183,7 @@ class LandMarket:
 
     def annual_rent(self) -> np.ndarray:
         """Rent each farm owes its lessors in a year (yuan)."""
-        rows = np.flatnonzero(self.lease_farm >= 0)
+        rows = self.leased
         return np.bincount(
             self.lease_farm[rows], weights=self.lease_rent[rows] * self.households.land[rows], minlength=self.farms.m
         )
@@ -193,15 +193,14 @@ class LandMarket:
         hh = self.households
         gone = np.zeros(self.farms.m, bool)
         gone[failed] = True
-        rows = np.flatnonzero(self.lease_farm >= 0)
-        rows = rows[gone[self.lease_farm[rows]]]
+        rows = self.leased[gone[self.lease_farm[self.leased]]]
         hh.shock_loss[ENTERPRISE_LOSS, rows] += self.lease_rent[rows] * hh.land[rows]
         self.release(rows)
 
     def measure(self) -> dict[str, float]:
         """The land market's outcomes this month."""
         hh = self.households
-        leased = np.flatnonzero(self.lease_farm >= 0)
+        leased = self.leased
         mu = hh.land[leased]
         stats, self.stats = self.stats, {}
         return {
