@@ -92,8 +92,10 @@ class FamilyFarmSector:
         self.stats, self.market.stats, self.lending.stats = {}, {}, {}
         if farms.m == 0:
             return
-        if self.params.land_market.enabled and month_of_year == self.params.land_market.month:
-            self.lease(year, month)
+        if month_of_year == self.params.land_market.month:
+            if self.params.land_market.enabled:
+                self.lease(year, month)
+            self.new_labour_year()
         plants_now = self.plant_of[farms.crop] == month_of_year
         if plants_now.any():
             farms.buy_inputs(plants_now, self.input_cost(), self.ledger)
@@ -121,6 +123,9 @@ class FamilyFarmSector:
             self.fail(market.collect_rent(farms.active.copy()), month)
         active = np.flatnonzero(farms.active)
         farms.buy_machinery(active, self.ledger, self.commitments()[active])
+
+    def new_labour_year(self) -> None:
+        """Each year with the land market: last year's farm wages kept, this year's workers counted."""
         self.wage_before[:] = 0.0
         self.wage_before[self.workers] = self.wage_year
         self.hired_year[:] = 0.0

@@ -235,9 +235,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("side_selling", "households", "Contracted farmers who side-sold (and lost the contract)", "sum"),
     Metric("joint_liability_paid", "yuan", "Paid by cooperative members for other members' unpaid credit", "sum"),
     Metric("contract_purchases", "yuan", "Produce bought by enterprises under contract", "sum"),
-    Metric(
-        "property_income_pc", "yuan per person per year", "Land rent received this month, annualised", "last_year"
-    ),
+    Metric("property_income_pc", "yuan per person per year", "Land rent received this month, annualised", "last_year"),
     Metric("family_farms", "farms", "Family farms operating (not failed)", "last_year"),
     Metric("family_farm_land", "mu", "Land operated by family farms (own and rented in)", "last_year"),
     Metric(

@@ -194,7 +194,7 @@ class ValueChainModel(mesa.Model):
         hh.update_jobs(s.jobs.random(hh.n))
 
     def produce(self) -> None:
-        """Inputs at planting, harvest sales at the crop's price (a disaster also damages assets), asset income."""
+        """Family farms (land market, season), inputs at planting, harvest sales, asset damage, asset income."""
         hh, sd = self.households, self.params.farming.yield_noise_sd
         luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
         hh.fail_projects(self.streams.project.random(hh.n, dtype=np.float32))
@@ -235,7 +235,7 @@ class ValueChainModel(mesa.Model):
         self.households.consume(self.ledger)
 
     def service_loans(self) -> None:
-        """Repayments, arrears, default at 90 days past due, write-off through the loss waterfall."""
+        """Repayments (households, institutions, family farms), arrears, default, write-off through the waterfall."""
         self.waterfall.new_month()
         self.credit.service(self.month)
         self.value_chain.service_institutions(self.month, self.year)
@@ -244,7 +244,7 @@ class ValueChainModel(mesa.Model):
             self.guarantor.set_aside_reserve()
 
     def lend(self) -> None:
-        """Applications through a channel, screening, approval lag, disbursement; chain and cooperative credit."""
+        """Applications, screening, approval lag, disbursement; chain, cooperative and family-farm credit."""
         self.value_chain.refresh()
         self.credit.lend(self.month, self.month_of_year)
         self.value_chain.lend(self.month, self.month_of_year)

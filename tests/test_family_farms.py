@@ -176,3 +176,15 @@ def test_family_farm_section_refuses_a_rent_ceiling_below_its_floor():
 def test_family_farm_section_refuses_an_unknown_rent_timing():
     with pytest.raises(ScenarioError, match="rent_timing"):
         small_scenario(land_market__rent_timing="monthly")
+
+
+@pytest.mark.parametrize(("timing", "paid_in"), [("in_advance", {1}), ("after_harvest", {9, 10})])
+def test_rent_is_paid_once_a_year_in_advance_or_after_the_farms_harvest(timing, paid_in):
+    model = small_model(land_market__rent_timing=timing)
+    months = set()
+    for _ in range(12):
+        model.step()
+        if model.records[-1]["rent_from_farms"] > 0:
+            months.add(model.month_of_year)
+
+    assert months == paid_in
