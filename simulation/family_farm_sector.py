@@ -56,9 +56,11 @@ class FamilyFarmSector:
         self.revenue = np.array([c.revenue_per_mu for c in crops])
         self.cost = np.array([c.input_cost_per_mu for c in crops])
         self.hired_year = np.zeros(self.farms.m)  # wages each farm paid since the land market
+        self.hired_before = np.zeros(self.farms.m)  # ... in the year before
         self.workers = np.zeros(0, np.int64)  # households with members free for farm work (set each year)
-        self.wage_year = np.zeros(0)  # farm wages each worker household earned since the land market
-        self.wage_before = np.zeros(households.n)  # farm wages each household earned in the year before
+        villages = int(households.village.max()) + 1
+        self.village_wages = np.zeros(villages)  # farm wages paid in each village since the land market
+        self.village_wages_before = np.zeros(villages)  # ... in the year before
         self.stats: dict[str, float] = {}
         self._land_rows: tuple[np.ndarray, np.ndarray] | None = None
         self.count_workers()
@@ -126,9 +128,9 @@ class FamilyFarmSector:
 
     def new_labour_year(self) -> None:
         """Each year with the land market: last year's farm wages kept, this year's workers counted."""
-        self.wage_before[:] = 0.0
-        self.wage_before[self.workers] = self.wage_year
-        self.hired_year[:] = 0.0
+        self.village_wages_before = self.village_wages
+        self.village_wages = np.zeros(self.village_wages.size)
+        self.hired_before, self.hired_year = self.hired_year, np.zeros(self.farms.m)
         self.count_workers()
 
     def harvest(self, rows: np.ndarray, month: int, price: np.ndarray, weather: Weather, luck_draw) -> None:
@@ -155,11 +157,13 @@ class FamilyFarmSector:
         at_home = np.maximum(hh.labour - hh.migrants - hh.enterprise_job, 0.0) * ~farms.is_operator
         self.workers = np.flatnonzero(with_farm[hh.village] & (at_home > 0))
         self.worker_village = hh.village[self.workers]
-        self.worker_ex_poor = hh.cohort[self.workers] == COHORT_EX_POOR
-        self.wage_year = np.zeros(self.workers.size)
         free = max(12.0 - self.params.labour.local_work_months, 0.0) / 12.0
         self.worker_months = at_home[self.workers] * free
         self.village_supply = np.bincount(self.worker_village, weights=self.worker_months, minlength=with_farm.size)
+        ex_poor = hh.cohort[self.workers] == COHORT_EX_POOR
+        self.ex_poor_supply = np.bincount(
+            self.worker_village, weights=self.worker_months * ex_poor, minlength=with_farm.size
+        )
 
     def work(self, month_of_year: int) -> None:
         """Farms in season hire local labour months, as far as the village's workers and their cash go."""
@@ -195,12 +199,12 @@ class FamilyFarmSector:
             payee_rows=self.workers,
         )
         hh.wage_month[self.workers] += earned
-        self.wage_year += earned
+        self.village_wages += filled * wage
         farms.income_month -= pay
         self.hired_year += pay
         self.stats["hired_months"] = float(filled.sum())
         self.stats["wages"] = float(earned.sum())
-        self.stats["wages_ex_poor"] = float(earned[self.worker_ex_poor].sum())
+        self.stats["wages_ex_poor"] = float((worker_share * self.ex_poor_supply).sum() * wage)
 
     # ------------------------------------------------------------------ phases 7 and 8: credit
     def service(self, month: int) -> None:
@@ -240,15 +244,23 @@ class FamilyFarmSector:
         self.lending.recover(failed, month)
         operators = farms.operator[failed]
         hh.shock_loss[ENTERPRISE_LOSS, operators] += np.maximum(farms.income_ring[:, failed].sum(axis=0), 0.0)
-        # workers lose the farm wages the failed farms paid in their village
+        # workers lose the farm wages the failed farms paid in their village (this year's or last year's bill)
         villages = self.village_supply.size
-        lost = np.bincount(farms.village[failed], weights=self.hired_year[failed], minlength=villages)
-        share = np.divide(lost, np.bincount(farms.village, weights=self.hired_year, minlength=villages),
+        hired = self.hired_year + self.hired_before
+        lost = np.bincount(farms.village[failed], weights=hired[failed], minlength=villages)
+        share = np.divide(lost, np.bincount(farms.village, weights=hired, minlength=villages),
                           out=np.zeros(villages), where=lost > 0)  # fmt: skip
-        affected = share[self.worker_village] > 0
-        hit = self.workers[affected]
-        earned = np.maximum(self.wage_year[affected], self.wage_before[hit])
-        hh.shock_loss[ENTERPRISE_LOSS, hit] += earned * share[self.worker_village[affected]]
+        # a worker earned its share of its village's farm wages (its months over the village's)
+        per_month = np.divide(
+            np.maximum(self.village_wages, self.village_wages_before) * share,
+            self.village_supply,
+            out=np.zeros(villages),
+            where=self.village_supply > 0,
+        )
+        affected = np.flatnonzero(per_month[self.worker_village] > 0)
+        hh.shock_loss[ENTERPRISE_LOSS, self.workers[affected]] += (
+            self.worker_months[affected] * per_month[self.worker_village[affected]]
+        )
         farms.active[failed] = False
         farms.failed_month[failed] = month
         self.market.end_leases_of(failed)

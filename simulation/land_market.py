@@ -8,7 +8,7 @@ per mu of its crop at its productivity, cut to ``no_labour_return`` when nobody 
 already leasing its land to outside tenants asks that outside rent. Demand: each family farm
 wants the land between what it operates and its target size, as far as its cash pays a
 year's rent and inputs on it, and bids its expected margin per mu. Asks are sorted per
-village (one ``lexsort``); households rent out, cheapest ask first, until the village's
+village (one stable ``argsort``); households rent out, cheapest ask first, until the village's
 demand is met; the village rent is the last accepted ask, within ``[rent_min, rent_max]``
 and never above the best bid. Leases run ``contract_years`` at that rent; rent is paid
 annually through the ledger, in advance or after the farm's harvest, and is property income
@@ -121,7 +121,8 @@ class LandMarket:
         ask = self.asks(rows)
         ok = ask <= cap[hh.village[rows]]
         rows, ask = rows[ok], ask[ok]
-        order = np.lexsort((rows, ask, hh.village[rows]))  # cheapest ask first in each village
+        # cheapest ask first in each village, then by row: asks lie in [0, ceiling], so the village leads the key
+        order = np.argsort(hh.village[rows] * (ceiling + 1.0) + ask, kind="stable")
         rows, ask = rows[order], ask[order]
         v, land = hh.village[rows], hh.land[rows]
         start = np.cumsum(land) - land
@@ -130,9 +131,12 @@ class LandMarket:
         before = start - np.maximum.accumulate(np.where(first, start, 0.0))  # land offered before it in its village
         accepted = before < demand[v]
         rows, ask, v, before = rows[accepted], ask[accepted], v[accepted], before[accepted]
+        last = np.ones(rows.size, bool)  # the last accepted in each village asks the most
+        last[:-1] = v[1:] != v[:-1]
         marginal = np.zeros(self.n_villages)
-        np.maximum.at(marginal, v, ask)
-        traded = np.bincount(v, minlength=self.n_villages) > 0
+        marginal[v[last]] = ask[last]
+        traded = np.zeros(self.n_villages, bool)
+        traded[v] = True
         self.rent = np.where(traded, np.clip(marginal, floor, np.maximum(cap, floor)), self.rent)
         # each lessor's land goes to the farm whose share of the village's demand it falls in
         by_village = demanders[np.argsort(village, kind="stable")]

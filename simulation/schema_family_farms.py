@@ -139,7 +139,7 @@ class LandMarketTerms(Section):
     @model_validator(mode="after")
     def _consistent(self) -> LandMarketTerms:
         if self.rent_max < self.rent_min:
-            raise ValueError(f"rent_max ({self.rent_max:g}) is below rent_min ({self.rent_min:g})")
+            raise ValueError(f"rent_max: {self.rent_max:g} is below rent_min ({self.rent_min:g})")
         if self.rent_timing not in ("in_advance", "after_harvest"):
-            raise ValueError("rent_timing must be in_advance or after_harvest")
+            raise ValueError(f"rent_timing: {self.rent_timing!r} is not in_advance or after_harvest")
         return self

@@ -106,7 +106,7 @@ def small_model(households: int = 1_500, **dotted) -> ValueChainModel:
     return ValueChainModel(small_scenario(households=households, years=3, **dotted), seed=3)
 
 
-def test_a_failed_farm_ends_its_leases_its_lessors_get_their_land_back_and_the_loss_is_an_enterprise_loss():
+def test_a_failed_farm_ends_its_leases_and_its_lessors_and_workers_lose_income_to_enterprise_loss():
     model = small_model()
     sector, hh = model.family_farms, model.households
     leased = np.bincount(sector.market.lease_farm[sector.market.lease_farm >= 0], minlength=sector.farms.m)
@@ -126,6 +126,8 @@ def test_a_failed_farm_ends_its_leases_its_lessors_get_their_land_back_and_the_l
     assert not hh.land_with_farm[sector.farms.operator[farm]]
     assert sector.farms.operated[farm] == 0.0
     assert (hh.causes_of(lessors) == ENTERPRISE_LOSS).all()
+    workers = sector.workers[sector.worker_village == sector.farms.village[farm]]
+    assert (hh.shock_loss[ENTERPRISE_LOSS, workers] > 0).all()  # they lose the farm's wages
     assert model.ledger.close_month() < 1e-6
 
 
