@@ -150,20 +150,39 @@ class FamilyFarmSector:
 
     # ------------------------------------------------------------------ phase 3: labour
     def count_workers(self) -> None:
-        """Local workers' months a month not in casual work, in villages with a family farm (yearly)."""
+        """The year's pool of farm workers in each village with a family farm (after the land market).
+
+        Local members at home (not away, not employed by the enterprise, not running a farm)
+        offer the months of the year not in casual work. Each village's farms take on workers
+        until their months cover the farms' peak monthly demand of the season: households that
+        rent their land out first (their labour is freed), then by row. Only these are paid.
+        """
         hh, farms = self.households, self.farms
-        with_farm = np.zeros(int(hh.village.max()) + 1, bool)
-        with_farm[farms.village[farms.active]] = True
+        villages = self.village_wages.size
         at_home = np.maximum(hh.labour - hh.migrants - hh.enterprise_job, 0.0) * ~farms.is_operator
-        self.workers = np.flatnonzero(with_farm[hh.village] & (at_home > 0))
-        self.worker_village = hh.village[self.workers]
-        free = max(12.0 - self.params.labour.local_work_months, 0.0) / 12.0
-        self.worker_months = at_home[self.workers] * free
-        self.village_supply = np.bincount(self.worker_village, weights=self.worker_months, minlength=with_farm.size)
-        ex_poor = hh.cohort[self.workers] == COHORT_EX_POOR
-        self.ex_poor_supply = np.bincount(
-            self.worker_village, weights=self.worker_months * ex_poor, minlength=with_farm.size
+        plant, harvest = self.plant_of[farms.crop], self.harvest_of[farms.crop]
+        peak = np.bincount(
+            farms.village,
+            weights=farms.operated * farms.labour_months_per_mu() / (harvest - plant + 1),
+            minlength=villages,
         )
+        candidates = np.flatnonzero((peak[hh.village] > 0) & (at_home > 0))
+        free = max(12.0 - self.params.labour.local_work_months, 0.0) / 12.0
+        months = at_home[candidates] * free
+        village = hh.village[candidates]
+        order = np.argsort(2 * village + (self.market.lease_farm[candidates] < 0), kind="stable")
+        taken = months[order]
+        start = np.cumsum(taken) - taken
+        first = np.ones(order.size, bool)
+        first[1:] = village[order][1:] != village[order][:-1]
+        before = start - np.maximum.accumulate(np.where(first, start, 0.0))  # months offered before it in its village
+        pool = np.sort(order[before < peak[village[order]]])  # ascending rows, as the ledger likes them
+        self.workers = candidates[pool]
+        self.worker_village = village[pool]
+        self.worker_months = months[pool]
+        self.village_supply = np.bincount(self.worker_village, weights=self.worker_months, minlength=villages)
+        ex_poor = hh.cohort[self.workers] == COHORT_EX_POOR
+        self.ex_poor_supply = np.bincount(self.worker_village, weights=self.worker_months * ex_poor, minlength=villages)
 
     def work(self, month_of_year: int) -> None:
         """Farms in season hire local labour months, as far as the village's workers and their cash go."""
