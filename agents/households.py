@@ -75,6 +75,7 @@ class Households:
         self.crop = np.zeros(n, np.int8)
         self.productivity = np.ones(n, np.float64)
         self.farms_own_land = np.ones(n, bool)
+        self.land_with_farm = np.zeros(n, bool)  # operated by a family farm (its operator's, or leased to one)
         self.enterprise_job = np.zeros(n, bool)  # one member works for the leading enterprise
         self.digital = np.zeros(n, bool)
         # money and productive capital
@@ -100,6 +101,7 @@ class Households:
         self.farm_month = np.zeros(n, np.float64)
         self.wage_month = np.zeros(n, np.float64)
         self.transfer_month = np.zeros(n, np.float64)
+        self.property_month = np.zeros(n, np.float64)  # land rent
         self.dibao_year = np.zeros(n, np.float64)
         self.insurance_month = np.zeros(n, np.float64)
         # harvest outcome of this month, read by insurance
@@ -244,12 +246,20 @@ class Households:
         self.season_inputs[rows] = 0.0
 
     def earn_asset_income(self, ledger: Payments) -> None:
-        """Productive assets yield a monthly net income and wear out; leased-out land earns its rent."""
+        """Productive assets yield a monthly net income and wear out; land leased to outside tenants earns its rent.
+
+        The rent is property income; land with a family farm earns its rent from the farm
+        (``simulation/land_market.py``).
+        """
         rent = self.params.farming.land_rent_per_mu * self.levels.farm_prices / 12.0
-        income = self.assets * self.params.assets.monthly_return + rent * self.land * ~self.farms_own_land
+        income = self.assets * self.params.assets.monthly_return
+        lessors = np.flatnonzero(~(self.farms_own_land | self.land_with_farm))  # a minority
+        rent_income = rent * self.land[lessors]
         self.assets *= 1.0 - self.params.assets.depreciation / 12.0
         ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
+        ledger.pay("land_rent", REST_OF_WORLD, HOUSEHOLDS, rent_income, payee_rows=lessors)
         self.farm_month += income
+        self.property_month[lessors] += rent_income
 
     def invest(self, rows: np.ndarray, amount: np.ndarray, ledger: Payments) -> None:
         """Spend loan money on the project (livestock, greenhouse, tools); its return blends in."""
@@ -411,7 +421,9 @@ class Households:
         ``poverty.deduct_medical_costs`` the poverty test uses income net of them instead
         (:attr:`assessed_income`).
         """
-        self.income_month = self.farm_month + self.wage_month + self.transfer_month + self.insurance_month
+        self.income_month = (
+            self.farm_month + self.wage_month + self.transfer_month + self.insurance_month + self.property_month
+        )
         slot = month % 12
         self.income_12m += self.income_month - self.income_ring[slot]
         self.income_ring[slot] = self.income_month
@@ -438,6 +450,7 @@ class Households:
         self.wage_month[:] = 0.0
         self.transfer_month[:] = 0.0
         self.insurance_month[:] = 0.0
+        self.property_month[:] = 0.0
         self.harvested_now[:] = False
         self.crop_loss_month[:] = 0.0
         self.distress_sold_month = 0.0

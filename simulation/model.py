@@ -21,6 +21,7 @@ from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.breakdown import breakdown, income_sample
 from simulation.credit import CreditMarket
 from simulation.differentiation import Differentiation
+from simulation.family_farm_sector import FamilyFarmSector
 from simulation.insurance import InsuranceMarket
 from simulation.ledger import Ledger
 from simulation.loans import LoanBook
@@ -137,6 +138,7 @@ class ValueChainModel(mesa.Model):
         self.monitoring = MonitoringSystem(
             scenario, self.households, self.government, self.credit, self.insurance, self.differentiation
         )
+        self.family_farms = FamilyFarmSector(scenario, self.households, self.credit, self.ledger, self.streams)
 
     def open_guarantee(self, scenario: Scenario) -> tuple[Guarantor | None, Reguarantor | None]:
         """The financing guarantor and the re-guarantee fund, when the scenario has them."""
@@ -225,10 +227,11 @@ class ValueChainModel(mesa.Model):
         hh.update_jobs(s.jobs.random(hh.n))
 
     def produce(self) -> None:
-        """Inputs at planting, harvest sales at the crop's price (a disaster also damages assets), asset income."""
+        """Family farms (land market, season), inputs at planting, harvest sales, asset damage, asset income."""
         hh, sd = self.households, self.params.farming.yield_noise_sd
         luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
         hh.fail_projects(self.streams.project.random(hh.n, dtype=np.float32))
+        self.family_farms.produce(self.month, self.month_of_year, self.year, self.prices.index, self.weather, luck_draw)
         hh.buy_inputs(self.month_of_year, self.ledger)
         rows = hh.harvesting(self.month_of_year)
         luck = np.exp(sd * luck_draw[rows] - 0.5 * sd**2)
@@ -243,9 +246,10 @@ class ValueChainModel(mesa.Model):
         hh.earn_investment_income(self.weather.loss, self.params.credit.demand.depreciation, self.ledger)
 
     def work(self) -> None:
-        """Migrant and casual local wages; wages of the leading enterprises."""
+        """Migrant and casual local wages; wages of the leading enterprises and of family farms."""
         self.households.earn_wages(self.ledger)
         self.value_chain.pay_wages()
+        self.family_farms.work(self.month_of_year)
 
     def insure(self) -> None:
         """Harvest claims, agricultural cover sold at planting, anti-poverty claims."""
@@ -264,18 +268,20 @@ class ValueChainModel(mesa.Model):
         self.households.consume(self.ledger)
 
     def service_loans(self) -> None:
-        """Repayments, arrears, default at 90 days past due, write-off through the loss waterfall."""
+        """Repayments (households, institutions, family farms), arrears, default, write-off through the waterfall."""
         self.waterfall.new_month()
         self.credit.service(self.month)
         self.value_chain.service_institutions(self.month, self.year)
+        self.family_farms.service(self.month)
         if self.guarantor is not None:
             self.guarantor.set_aside_reserve()
 
     def lend(self) -> None:
-        """Applications through a channel, screening, approval lag, disbursement; chain and cooperative credit."""
+        """Applications, screening, approval lag, disbursement; chain, cooperative and family-farm credit."""
         self.value_chain.refresh()
         self.credit.lend(self.month, self.month_of_year)
         self.value_chain.lend(self.month, self.month_of_year)
+        self.family_farms.lend(self.month, self.month_of_year)
 
     def monitor(self) -> None:
         """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
@@ -288,6 +294,7 @@ class ValueChainModel(mesa.Model):
         """Close the books, roll income, assess poverty in December, record metrics; end snapshot last month."""
         hh = self.households
         hh.close_month(self.month)
+        self.family_farms.close_month(self.month)
         if self.is_assessment_month:
             self.assessment = hh.assess_poverty(self.levels.poverty_line)
             if self.month >= 1:
@@ -358,6 +365,7 @@ class ValueChainModel(mesa.Model):
             farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),
             wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),
             transfer_income_pc=12.0 * float(hh.transfer_month.sum() / persons),
+            property_income_pc=12.0 * float(hh.property_month.sum() / persons),
             gini=gini(y, w),
             distress_sales=hh.distress_sold_month,
             unmet_need_share=float((hh.unmet_need > 0).mean()),
@@ -370,6 +378,7 @@ class ValueChainModel(mesa.Model):
             **self.insurance.measure(),
             **self.monitoring.measure(),
             **self.value_chain.measure(),
+            **self.family_farms.measure(),
             relapses_flagged_share=self.warning[0] if self.assessment is not None else 0.0,
             monitoring_lead_months=self.warning[1] if self.assessment is not None else 0.0,
         )

@@ -36,6 +36,8 @@ STREAM_NAMES: dict[str, str] = {
     "project": "failure of financed projects",
     "diversion": "diversion of loans to consumption",
     "bootstrap": "resamples of the BCa bootstrap of a comparison (statistics, not the model)",
+    "family_farm_setup": "which able households run a family farm",
+    "family_farm_screening": "noise in the bank's estimate of a family farm's margin (one draw per farm a year)",
 }
 
 

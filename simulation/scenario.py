@@ -41,6 +41,7 @@ from simulation.schema_county import (
     Weather,
 )
 from simulation.schema_credit import BankTerms, Credit, Product
+from simulation.schema_family_farms import FamilyFarmTerms, LandMarketTerms
 from simulation.schema_insurance import Insurance
 from simulation.schema_monitoring import Monitoring
 from simulation.schema_risk import Guarantee, RiskFund
@@ -113,6 +114,8 @@ class Scenario(Section):
     insurance: Insurance = Insurance()
     monitoring: Monitoring = Monitoring()
     value_chain: ValueChain = ValueChain()
+    family_farms: FamilyFarmTerms = FamilyFarmTerms()
+    land_market: LandMarketTerms = LandMarketTerms()
     regions: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of some policy parameters by region (plain, hill, mountain)"
     )

@@ -9,7 +9,7 @@ from pydantic import model_validator
 from simulation.schema_base import Section, _check_shares, field
 
 PARTIES = ("guarantor", "reguarantor", "bank", "government")
-GuaranteedProduct = Literal["microcredit", "farm_business", "cooperative", "enterprise_working_capital"]
+GuaranteedProduct = Literal["microcredit", "farm_business", "cooperative", "enterprise_working_capital", "family_farm"]
 GUARANTEED_PRODUCTS: tuple[str, ...] = get_args(GuaranteedProduct)
 
 

@@ -301,12 +301,14 @@ def test_household_whose_revenue_does_not_cover_inputs_and_rent_leases_land_out_
     assert ledger.month.paid(kind="farm_inputs") == pytest.approx(4_500.0)
 
 
-def test_leased_out_land_earns_rent_and_farmed_land_does_not():
+def test_leased_out_land_earns_rent_as_property_income_and_farmed_land_does_not():
     hh, ledger = two_grain_farms([0.5, 1.0])
 
     hh.earn_asset_income(ledger)
 
-    assert hh.farm_month.tolist() == pytest.approx([400.0 / 12 * 10, 0.0])
+    assert hh.property_month.tolist() == pytest.approx([400.0 / 12 * 10, 0.0])
+    assert hh.farm_month.tolist() == pytest.approx([0.0, 0.0])
+    assert ledger.month.paid(kind="land_rent") == pytest.approx(400.0 / 12 * 10)
 
 
 def test_inputs_are_bought_only_from_cash_beyond_one_month_of_subsistence():

@@ -168,7 +168,7 @@ def test_bad_differentiation_names_the_key(sections, named):
 def test_by_group_rows_sum_back_to_county_totals():
     res = run(monitored_county(households=1200, years=2), replications=1, seed=7, workers=1)
     by_group, series = res.by_group, res.timeseries
-    assert set(by_group["dimension"]) == {"region", "household_group"}
+    assert set(by_group["dimension"]) == {"region", "household_group", "land"}
     for dimension, rows in by_group.groupby("dimension"):
         totals = rows.groupby("month")[["households", "relapses", "poor_persons", "persons", "loans_outstanding"]].sum()
         assert (totals["households"] == 1200).all(), dimension
