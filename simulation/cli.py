@@ -40,6 +40,7 @@ LAZY_COMMANDS = {
     "report": "simulation.cli_report:report",
     "plot": "simulation.cli_report:plot",
     "dashboard": "simulation.cli_dashboard:dashboard",
+    "calibrate": "simulation.cli_calibrate:calibrate",
 }
 
 

@@ -35,13 +35,15 @@ def _load(results_dir: Path):
 def report(results_dir: Path, fmt: str, output: Path | None, dpi: int, quiet: bool) -> None:
     """Write a review report of RESULTS_DIR: scenarios, headline table, charts, parameters, provenance."""
     from simulation.report import build_report
+    from simulation.report_calibration import calibration_report, is_calibration_folder
     from simulation.results import write_atomic
 
-    data = _load(results_dir)
+    calibration = is_calibration_folder(results_dir) and not (results_dir / "manifest.json").exists()
+    data = None if calibration else _load(results_dir)
     target = output or results_dir / f"report.{fmt}"
     if target.is_dir():
         raise BadInput(f"-o {target}: is a folder; name the report file, e.g. -o {target / f'report.{fmt}'}")
-    document = build_report(data, dpi=dpi)
+    document = calibration_report(results_dir, dpi) if calibration else build_report(data, dpi=dpi)
     if fmt == "html":
         from simulation.report_html import render_html
 

@@ -318,6 +318,7 @@ class ValueChainModel(mesa.Model):
             poverty_severity=fgt(y, w, line, 2),
             poverty_headcount_net_of_medical=self.cohorts.headcount_net_of_medical(line, y),
             at_risk_share=float(w[y < self.levels.monitoring_line].sum() / persons),
+            dibao_share=float(w[hh.dibao].sum() / persons),
             mean_income_pc=float(hh.income_12m.sum() / persons),
             farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),
             wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),

@@ -17,6 +17,7 @@ from simulation.chart_catalogue import CHART_BY_NAME, chart_images
 from simulation.chart_data import ChartNotApplicableError, ChartUnavailableError, ResultsData
 from simulation.experiment_charts import varied_keys
 from simulation.report_blocks import Block, Figure, Note, Paragraph, Preformatted, Report, Section, Table
+from simulation.report_calibration import uncertainty_sections
 from simulation.report_tables import headline_tables, level_table, parameter_changes, parameter_words
 
 CHARTS_BY_KIND = {
@@ -46,6 +47,7 @@ def build_report(data: ResultsData, dpi: int = REPORT_DPI) -> Report:
         overview(data),
         *scenarios_section(data),
         headline_section(data),
+        *uncertainty_sections(data.path, dpi),  # compare --parameter-sets only
         Section("charts", "Charts", [Paragraph(_charts_intro(data))]),
         *chart_sections(data, dpi),
         parameters_section(data),
