@@ -1,4 +1,4 @@
-"""ValueChainModel: one county, month by month, in the ten phases of DESIGN.md section 2."""
+"""ValueChainModel: one county, month by month, in the ten phases of docs/ODD.md (process overview)."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ class ValueChainModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """One month, in the fixed order of DESIGN.md section 2."""
+        """One month, in the fixed order of docs/ODD.md (process overview)."""
         self.month += 1
         self.households.reset_month()
         self.apply_shocks()
