@@ -174,8 +174,9 @@ def uncertainty_chart(table: pd.DataFrame, metric: str, caption: str):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
-    from simulation.charts import add_caption
+    from simulation.experiment_charts import _is_share
 
     rows = table[table["metric"] == metric].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.8 * len(rows)))
@@ -192,10 +193,12 @@ def uncertainty_chart(table: pd.DataFrame, metric: str, caption: str):
     ax.axvline(0, color="#888888", lw=1)
     ax.set_yticks(y, rows["policy"])
     ax.set_ylim(-0.8, len(rows) - 0.2)
+    if _is_share(metric):
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
     ax.set_xlabel(f"effect on {metric} (policy − baseline)")
-    ax.set_title(f"Effect on {metric} with and without parameter uncertainty")
-    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=1, frameon=False)
-    add_caption(fig, caption)
+    ax.set_title(f"Effect on {metric} with and without parameter uncertainty", pad=30)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
+    fig.text(0.01, -0.5 / fig.get_figheight(), caption, fontsize=7, color="#555555", ha="left", va="top")
     return fig
 
 
