@@ -171,7 +171,7 @@ def test_killed_calibration_resumes_without_repeating_finished_trials(tmp_path):
     folder = tmp_path / "calib"
     command = [
         sys.executable, "-m", "simulation.cli", "calibrate", str(TARGETS), "--base", "baseline",
-        "--households", "300", "--years", "3", "-r", "2", "--workers", "1", "--trials", "30", "--no-charts",
+        "--households", "300", "--years", "4", "-r", "2", "--workers", "1", "--trials", "30", "--no-charts",
         "--vary", "transfers.basic_per_capita=150:300", "-o", str(folder),
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -221,7 +221,7 @@ def test_calibration_writes_a_scenario_extending_the_base_with_the_fitted_keys(t
 def test_check_on_estimable_targets_exits_0_when_met_and_1_naming_a_miss(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     base = ("--base", "baseline", "--households", "1500", "-r", "2", "--workers", "1")
-    met = small_targets(tmp_path, ESTIMABLE.format(income=6000, tolerance=4000))
+    met = small_targets(tmp_path, ESTIMABLE.format(income=11000, tolerance=6000))
     code, out, err = agrifin("calibrate", "--check", str(met), *base, capsys=capsys, monkeypatch=monkeypatch)
     assert code == 0, err
     assert "ex_poor_income_2021" in out and "microcredit_raises_income_modestly" in out
@@ -328,3 +328,16 @@ def test_report_renders_a_calibration_folder(tmp_path, capsys, monkeypatch):
     html = (tmp_path / "out" / "report.html").read_text()
     assert "How the county was calibrated" in html and "ex_poor_income_2022" in html
     assert os.path.getsize(tmp_path / "out" / "report.html") > 10_000
+
+
+def test_a_target_year_beyond_the_runs_exits_2_naming_the_target(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = small_targets(
+        tmp_path, ESTIMABLE.format(income=6000, tolerance=1000).replace("year: 2021\n    at", "year: 2025\n    at")
+    )
+    code, _, err = agrifin(
+        "calibrate", "--check", str(path), "--base", "baseline", *SMALL, "--years", "2",
+        capsys=capsys, monkeypatch=monkeypatch,
+    )  # fmt: skip
+    assert code == 2
+    assert "targets[ex_poor_income_2021]" in err and "2021-2022" in err and len(err.strip().splitlines()) == 1

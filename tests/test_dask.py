@@ -115,7 +115,7 @@ def test_an_unreachable_scheduler_is_bad_input_and_leaves_no_folder(scenarios: l
 def test_a_calibration_on_the_cluster_gives_the_local_trials(cluster: str, scenarios: list[str], tmp_path: Path):
     targets = Path(__file__).resolve().parents[1] / "scenarios" / "calibration" / "targets.yaml"
     common = [
-        "calibrate", str(targets), "--base", scenarios[0], "--households", "300", "--years", "3", "-r", "2",
+        "calibrate", str(targets), "--base", scenarios[0], "--households", "300", "--years", "4", "-r", "2",
         "--workers", "2", "--trials", "4", "-q", "--no-charts", "--vary", "transfers.basic_per_capita=150:300",
     ]  # fmt: skip
     local = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "local")])
