@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 JOURNAL = "study.journal"
 SETTINGS = "calibration.json"
-MIN_ACCEPTED = 10  # fewer trials within every tolerance: the posterior is the best MIN_ACCEPTED by loss
+MIN_ACCEPTED = 20  # fewer trials within every tolerance: the posterior is the best MIN_ACCEPTED by loss
 STUDY = "agrifin-calibration"
 
 

@@ -215,7 +215,7 @@ def test_calibration_writes_a_scenario_extending_the_base_with_the_fitted_keys(t
     assert set(fit["section"]) == {"target", "validation"}
     meta = json.loads(__import__("pyarrow.parquet").parquet.read_schema(tmp_path / "out" / "posterior.parquet")
                       .metadata[b"agrifin"])  # fmt: skip
-    assert meta["selection"] == "best_10_by_loss" and meta["approximate"]  # 3 trials: best-k, flagged
+    assert meta["selection"] == "best_20_by_loss" and meta["approximate"]  # 3 trials: best-k, flagged
 
 
 def test_check_on_estimable_targets_exits_0_when_met_and_1_naming_a_miss(tmp_path, capsys, monkeypatch):
