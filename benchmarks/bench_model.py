@@ -36,7 +36,7 @@ from simulation.profiling import timed
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 
-# The phases of ValueChainModel.step, in their fixed order (DESIGN.md section 2).
+# The phases of ValueChainModel.step, in their fixed order (docs/ODD.md, process overview).
 PHASES = (
     "apply_shocks",
     "produce",

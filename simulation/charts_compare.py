@@ -44,7 +44,7 @@ class Effect:
     scale: float = 1.0
 
 
-# the headline outcomes first (DESIGN section 2), then the others
+# the headline outcomes first (docs/metrics.md), then the others
 EFFECTS = (
     Effect("poverty_person_years", "poverty person-years (whole run)", "person-years"),
     Effect("cohort_poverty_rate", "ex-poor cohort below the line", "percentage points", 100.0),

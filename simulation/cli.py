@@ -41,6 +41,7 @@ LAZY_COMMANDS = {
     "report": "simulation.cli_report:report",
     "plot": "simulation.cli_report:plot",
     "dashboard": "simulation.cli_dashboard:dashboard",
+    "calibrate": "simulation.cli_calibrate:calibrate",
 }
 
 # each lazy command's first docstring line, so that `agrifin --help` lists them without importing them

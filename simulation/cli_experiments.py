@@ -139,9 +139,18 @@ def finish_compare(
 @click.command()
 @click.argument("baseline", required=False, type=click.Path(path_type=Path))
 @click.argument("policies", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--parameter-sets",
+    "posterior",
+    type=click.Path(path_type=Path),
+    help="A calibration's posterior.parquet: run every scenario on --sets of its accepted parameter sets.",
+)
+@click.option(
+    "--sets", "set_count", default=20, show_default=True, type=click.IntRange(min=2), help="Parameter sets used."
+)
 @run_options
 @accepts_experiment_file("compare", "baseline")
-def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
+def compare(baseline: Path, policies: tuple[Path, ...], posterior: Path | None, set_count: int, **options: Any) -> None:
     """Run BASELINE and each POLICY on the same replicate seeds; paired differences with 95% CIs.
 
     BASELINE may be an experiment file (experiment: compare) naming the baseline and the policies.
@@ -151,6 +160,10 @@ def compare(baseline: Path, policies: tuple[Path, ...], **options: Any) -> None:
     if not policies:
         raise click.UsageError("Missing argument 'POLICIES...' (or give an experiment file naming them)")
     opts = RunOptions(**options)
+    if posterior is not None:  # parameter uncertainty: simulation/parameter_sets.py
+        from simulation.parameter_sets import compare_over_sets
+
+        return compare_over_sets((baseline, *policies), posterior, set_count, opts)
     scenarios = resolve((baseline, *policies), opts)
     plan = Plan(
         "compare", f"{scenarios[0].name}-compare", scenarios, plan_runs(scenarios, opts.replications, opts.seed)

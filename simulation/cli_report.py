@@ -43,15 +43,17 @@ def report(results_dir: Path, fmt: str, output: Path | None, dpi: int, lang: str
     """Write a review report of RESULTS_DIR: scenarios, headline table, charts, parameters, provenance."""
     from simulation.chart_text import MissingFontError, find_cjk_font
     from simulation.report import build_report
+    from simulation.report_calibration import calibration_report, is_calibration_folder
     from simulation.results import write_atomic
 
-    data = _load(results_dir)
+    calibration = is_calibration_folder(results_dir) and not (results_dir / "manifest.json").exists()
+    data = None if calibration else _load(results_dir)
     target = output or results_dir / (f"report.{fmt}" if lang == "en" else f"report_{lang}.{fmt}")
     if target.is_dir():
         raise BadInput(f"-o {target}: is a folder; name the report file, e.g. -o {target / f'report.{fmt}'}")
     if lang == "zh" and find_cjk_font() is None:
         raise BadInput(str(MissingFontError()))
-    document = build_report(data, dpi=dpi, lang=lang)
+    document = calibration_report(results_dir, dpi) if calibration else build_report(data, dpi=dpi, lang=lang)
     if fmt == "html":
         from simulation.report_html import render_html
 

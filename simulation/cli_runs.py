@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# the headline outcomes first (DESIGN section 2), then the others; rows absent from a summary are skipped
+# the headline outcomes first (docs/metrics.md), then the others; rows absent from a summary are skipped
 MAIN_TABLE = (
     ("poverty_person_years", "Poverty person-years (whole run)", "{:,.0f}"),
     ("cohort_poverty_rate", "Ex-poor cohort below the line (last year)", "{:.2%}"),

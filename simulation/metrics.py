@@ -71,6 +71,19 @@ METRICS: tuple[Metric, ...] = (
         "Persons below the poverty line, whole county, counted as 1/12 of a person-year each month",
         "sum",
     ),
+    Metric(
+        "cohort_income_pc",
+        "yuan per person per year",
+        "Mean rolling 12-month per-capita net income of the ex-poor cohort (its December value is the calendar "
+        "year's income; the official figure for registered and lifted-out people)",
+        "last_year",
+    ),
+    Metric(
+        "dibao_share",
+        "share of persons",
+        "Persons in households enrolled in the minimum living guarantee (dibao)",
+        "last_year",
+    ),
     Metric("poverty_headcount", "share of persons", "FGT(0): persons below the poverty line", "last_year"),
     Metric("poverty_gap", "share of line", "FGT(1): mean shortfall below the line, over all persons", "last_year"),
     Metric("poverty_severity", "share of line squared", "FGT(2): squared shortfall, over all persons", "last_year"),

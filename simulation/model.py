@@ -1,4 +1,4 @@
-"""ValueChainModel: one county, month by month, in the ten phases of DESIGN.md section 2."""
+"""ValueChainModel: one county, month by month, in the ten phases of docs/ODD.md (process overview)."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ class ValueChainModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """One month, in the fixed order of DESIGN.md section 2."""
+        """One month, in the fixed order of docs/ODD.md (process overview)."""
         self.month += 1
         self.households.reset_month()
         self.apply_shocks()
@@ -361,6 +361,7 @@ class ValueChainModel(mesa.Model):
             poverty_severity=fgt(y, w, line, 2),
             poverty_headcount_net_of_medical=self.cohorts.headcount_net_of_medical(line, y),
             at_risk_share=float(w[y < self.levels.monitoring_line].sum() / persons),
+            dibao_share=float(w[hh.dibao].sum() / persons),
             mean_income_pc=float(hh.income_12m.sum() / persons),
             farm_income_pc=12.0 * float(hh.farm_month.sum() / persons),
             wage_income_pc=12.0 * float(hh.wage_month.sum() / persons),

@@ -67,6 +67,7 @@ class CohortOutcomes:
         persons_poor = hh.size[poor]
         outcomes = {
             "ever_relapsed_share": self.ever_relapsed / self.ex_poor_households,
+            "cohort_income_pc": float(hh.income_12m[self.ex_poor].sum() / self.ex_poor_persons),
             "cohort_poverty_rate": float(persons_poor[self.ex_poor[poor]].sum() / self.ex_poor_persons),
             "poverty_person_years": float(persons_poor.sum() / 12.0),
             "relapse_rate": 0.0,

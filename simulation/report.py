@@ -17,6 +17,7 @@ from simulation.chart_catalogue import CHART_BY_NAME, chart_images
 from simulation.chart_data import ChartNotApplicableError, ChartUnavailableError, ResultsData
 from simulation.experiment_charts import varied_keys
 from simulation.report_blocks import Block, Figure, Note, Paragraph, Preformatted, Report, Section, Table
+from simulation.report_calibration import uncertainty_sections
 from simulation.report_i18n import t
 from simulation.report_tables import headline_tables, level_table, parameter_changes, parameter_words
 from simulation.sample_checks import MIN_REPLICATES
@@ -48,6 +49,7 @@ def build_report(data: ResultsData, dpi: int = REPORT_DPI, lang: str = "en") -> 
         overview(data, lang),
         *scenarios_section(data, lang),
         headline_section(data, lang),
+        *uncertainty_sections(data.path, dpi),  # compare --parameter-sets only
         Section("charts", t("Charts", lang), [Paragraph(_charts_intro(data, lang))]),
         *chart_sections(data, dpi, lang),
         parameters_section(data, lang),

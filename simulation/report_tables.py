@@ -24,7 +24,7 @@ from simulation.stats import AVERTED, AVERTED_METRICS, COST_PER_METRICS
 
 MINUS = "−"
 # (metric, label, kind): kind decides the format (share, count, yuan, million, index); the headline
-# outcomes of DESIGN section 2 lead, then the relapse and new-poor counts, then the others
+# the headline outcomes (docs/metrics.md) lead, then the relapse and new-poor counts, then the others
 HEADLINE = (
     ("poverty_person_years", "Poverty person-years (whole run)", "count"),
     ("poverty_person_years_averted", "Poverty person-years averted (whole run)", "count"),

@@ -1,4 +1,4 @@
-"""The results folder of DESIGN.md section 5, written atomically as runs finish.
+"""The results folder (README, "Results folder"), written atomically as runs finish.
 
 Runs come back in batches (the runs of one task, :class:`simulation.runner.RunBatch`).
 Each batch is written at once as ``runs/timeseries/part-<batch>.parquet`` (the monthly
@@ -343,7 +343,7 @@ class ResultsFolder:
             self.write_manifest(finished=False)
 
     def manifest(self, finished: bool) -> dict[str, Any]:
-        """Provenance of the experiment (DESIGN.md section 5)."""
+        """Provenance of the experiment (README, "Results folder")."""
         runs = sorted(self.runs.values(), key=lambda r: (r["scenario"], r.get("point") or 0, r["replicate"]))
         counts = {status: sum(r["status"] == status for r in runs) for status in ("ok", "failed")}
         return {

@@ -5,8 +5,8 @@ the file, else a shipped scenario's name such as ``baseline``) and then override
 policy file is a small diff over the baseline.
 Nothing in agrifin reads a raw dict: the model receives a validated :class:`Scenario`.
 
-Each field states its unit and meaning; the defaults are the default county of
-DESIGN.md section 3, and ``scenarios/baseline.yaml`` cites the source of each number.
+Each field states its unit and meaning; the defaults are the default county, and
+``scenarios/baseline.yaml`` cites the source of each number (keys of ``docs/sources.md``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The comparison is run once per test session (600 households, 2 years, 3 replicates); tables
 and columns a run may not produce yet (``by_group.parquet``, ``income_distribution.parquet``,
 ``relapse_causes.parquet``, the cohort outcomes and ``calendar_year``) are fabricated on the
-schema of DESIGN.md sections 2 and 5 when absent. :func:`outcomes_folder` is fabricated
+schema of docs/metrics.md and the README's results folder when absent. :func:`outcomes_folder` is fabricated
 whole, for tests that need to know every number in it.
 """
 

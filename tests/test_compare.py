@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 from scipy import stats
+from small_county import PRE_CALIBRATION, nested
 
 from simulation.cli import cli
 from simulation.stats import (
@@ -18,14 +20,12 @@ from simulation.stats import (
     welch_difference,
 )
 
-COUNTY = """\
-name: county
-description: a small county for comparison tests
-population:
-  households: {households}
-horizon:
-  years: {years}
-"""
+
+def county_yaml(households: int, years: int) -> str:
+    """A small county for comparison tests: the pre-calibration county, where poverty is frequent enough."""
+    keys = {**PRE_CALIBRATION, "population.households": households, "horizon.years": years}
+    head = {"name": "county", "description": "a small county for comparison tests"}
+    return yaml.safe_dump({**head, **nested(keys)}, sort_keys=False)
 
 
 def write_policy(folder: Path, name: str, body: str = "") -> Path:
@@ -37,7 +37,7 @@ def write_policy(folder: Path, name: str, body: str = "") -> Path:
 @pytest.fixture
 def county(tmp_path: Path) -> Path:
     path = tmp_path / "county.yaml"
-    path.write_text(COUNTY.format(households=1500, years=3))
+    path.write_text(county_yaml(households=1500, years=3))
     return path
 
 

@@ -110,3 +110,17 @@ def test_an_unreachable_scheduler_is_bad_input_and_leaves_no_folder(scenarios: l
     done = subprocess.run([*command, "--scheduler", address], capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "cannot reach the Dask scheduler" in done.stderr
     assert not out.exists()
+
+
+def test_a_calibration_on_the_cluster_gives_the_local_trials(cluster: str, scenarios: list[str], tmp_path: Path):
+    targets = Path(__file__).resolve().parents[1] / "scenarios" / "calibration" / "targets.yaml"
+    common = [
+        "calibrate", str(targets), "--base", scenarios[0], "--households", "300", "--years", "4", "-r", "2",
+        "--workers", "2", "--trials", "4", "-q", "--no-charts", "--vary", "transfers.basic_per_capita=150:300",
+    ]  # fmt: skip
+    local = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "local")])
+    remote = CliRunner().invoke(cli, [*common, "--scheduler", cluster, "-o", str(tmp_path / "dask")])
+    assert local.exit_code == 0 and remote.exit_code == 0, (local.output, remote.output)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "local" / "trials.parquet"), pd.read_parquet(tmp_path / "dask" / "trials.parquet")
+    )

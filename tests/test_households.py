@@ -330,7 +330,7 @@ def test_harvest_income_is_sales_less_the_seasons_inputs():
     rows = hh.harvesting(grain.harvest_month)
     value = hh.harvest(rows, np.array([1.0, 0.5]), np.array([1.2, 1.0, 1.0]))
 
-    sales = 10 * 1_300.0 * 1.2 * np.array([1.0, 0.5])
+    sales = 10 * grain.revenue_per_mu * 1.2 * np.array([1.0, 0.5])
     assert rows.tolist() == [0, 1]
     assert value.tolist() == pytest.approx(sales.tolist())
     # the buyer (spot market, cooperative or enterprise) pays; the household books the season
@@ -361,7 +361,9 @@ def test_enrolled_household_stays_enrolled_while_eligible_and_leaves_when_not():
 
 
 def test_dibao_top_up_brings_income_to_the_standard():
-    hh, ledger, government = county_with_government(1, transfers__basic_per_capita=0.0)
+    hh, ledger, government = county_with_government(
+        1, transfers__basic_per_capita=0.0, transfers__dibao_standard=5_000.0
+    )
     hh.size[:] = 2.0
     hh.income_ring[:] = 500.0  # 6,000 a year: 3,000 per person, standard 5,000
     hh.income_12m[:] = 6_000.0
@@ -382,7 +384,7 @@ def test_dibao_top_up_brings_income_to_the_standard():
 
 
 def test_dibao_income_does_not_make_an_enrolled_household_ineligible():
-    hh, _, government = county_with_government(1, transfers__basic_per_capita=0.0)
+    hh, _, government = county_with_government(1, transfers__basic_per_capita=0.0, transfers__dibao_standard=5_000.0)
     hh.income_ring[:] = 250.0  # 3,000 a year for one person
     hh.income_12m[:] = 3_000.0
     government.enrol_dibao(hh, np.zeros(1))
@@ -400,7 +402,9 @@ def test_dibao_income_does_not_make_an_enrolled_household_ineligible():
 
 
 def test_dibao_top_up_is_paid_by_government_through_the_ledger_as_transfer_income():
-    hh, ledger, government = county_with_government(2, transfers__basic_per_capita=0.0)
+    hh, ledger, government = county_with_government(
+        2, transfers__basic_per_capita=0.0, transfers__dibao_standard=5_000.0
+    )
     hh.income_12m[:] = [2_600.0, 8_000.0]
     government.enrol_dibao(hh, np.zeros(2))
     hh.reset_month()

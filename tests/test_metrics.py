@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from small_county import small_scenario
+from small_county import pre_calibration_scenario, small_scenario
 
 from simulation.metrics import METRIC_NAMES, METRICS, fgt, gini, rate_by_category, share_below, summarise
 from simulation.model import ValueChainModel
@@ -226,7 +226,7 @@ def test_everyone_below_the_poverty_line_is_also_below_the_monitoring_line(one_y
 
 
 def test_relapses_and_new_poverty_are_counted_only_at_the_annual_assessment():
-    series = ValueChainModel(small_scenario(households=1_500, years=2), seed=7, replicate=1).run_to_end()
+    series = ValueChainModel(pre_calibration_scenario(households=1_500, years=2), seed=7, replicate=1).run_to_end()
     assessment = series["month"] % 12 == 0
 
     assert (series.loc[~assessment, ["relapse_count", "new_poor_count"]] == 0).all().all()
@@ -235,7 +235,7 @@ def test_relapses_and_new_poverty_are_counted_only_at_the_annual_assessment():
 
 @pytest.mark.parametrize(("threshold", "raised_when"), [(1e-9, "any relapse"), (1.0, "never")])
 def test_large_scale_relapse_is_raised_when_a_region_or_group_passes_the_threshold(threshold, raised_when):
-    scenario = small_scenario(
+    scenario = pre_calibration_scenario(
         households=1_500, years=2, poverty__large_scale_relapse_threshold=threshold, poverty__alarm_min_exited=1
     )
     series = ValueChainModel(scenario, seed=7, replicate=1).run_to_end()

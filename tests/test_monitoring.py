@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from small_county import PRE_CALIBRATION, nested
 
 from simulation.model import ValueChainModel
 from simulation.runner import run
@@ -12,8 +13,8 @@ def monitored_county(households=1500, years=2, **sections):
     data = {
         "name": "mon",
         "description": "monitoring test",
-        "population": {"households": households},
-        "horizon": {"years": years},
+        # a county where households fall below the lines (the calibrated one rarely does)
+        **nested({**PRE_CALIBRATION, "population.households": households, "horizon.years": years}),
         "monitoring": {"enabled": True},
     }
     for key, value in sections.items():

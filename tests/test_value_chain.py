@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from small_county import PRE_CALIBRATION, nested
 
 from simulation.model import ValueChainModel
 from simulation.scenario import ScenarioError, scenario_from_dict
@@ -12,8 +13,8 @@ def chain_county(households=2000, years=2, **value_chain):
         {
             "name": "vc",
             "description": "value chain test",
-            "population": {"households": households},
-            "horizon": {"years": years},
+            # a county where loans default (the calibrated one rarely does)
+            **nested({**PRE_CALIBRATION, "population.households": households, "horizon.years": years}),
             "value_chain": {"enabled": True, **value_chain},
         }
     )
