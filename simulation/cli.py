@@ -54,6 +54,7 @@ LAZY_HELP = {
     "replicates averaged per point.",
     "report": "Write a review report of RESULTS_DIR: scenarios, headline table, charts, parameters, provenance.",
     "plot": "Draw charts of RESULTS_DIR as PNG and SVG under RESULTS_DIR/figures/.",
+    "calibrate": "Fit --vary keys of --base to the TARGETS file (Optuna TPE), or --check the base against it.",
     "dashboard": "Serve an interactive page to move levers and watch SCENARIO's county month by month.",
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from small_county import small_scenario
+from small_county import pre_calibration_scenario, small_scenario
 
 from agents.family_farms import FAMILY_FARMS, FamilyFarms
 from agents.households import ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
@@ -25,7 +25,7 @@ def one_village(labour: list[float], cash: float = 10_000.0) -> tuple[Households
     with nobody at home (asked: 318.75, below the outside rent of 400, so it asks 400).
     """
     n = len(labour)
-    scenario = small_scenario(households=n)
+    scenario = pre_calibration_scenario(households=n)  # the hand-computed rents use these crop figures
     hh = Households(n, scenario)
     hh.crop[:] = GRAIN
     hh.land[:] = 10.0
