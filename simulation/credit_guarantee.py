@@ -110,11 +110,11 @@ class GuaranteeHooks:
         fund.backed += float(amount[backed].sum())
         return backed
 
-    def charge_guarantee_fees(self, rows: np.ndarray) -> None:
+    def charge_guarantee_fees(self, rows: np.ndarray, payer: str = HOUSEHOLDS) -> None:
         """Guarantee fees at disbursement.
 
-        The borrower (and any fee subsidy) pays the guarantee fee; the guarantor pays its
-        re-guarantee fee.
+        The borrower (a row of the ``payer`` sector; any fee subsidy pays the rest) pays the
+        guarantee fee; the guarantor pays its re-guarantee fee.
         """
         guarantor, reguarantor = self.waterfall.guarantor, self.waterfall.reguarantor
         rows = rows[self.book.guaranteed[rows]]
@@ -124,7 +124,7 @@ class GuaranteeHooks:
         fee = guarantor.fee_rate_now() * self.book.principal[rows] * years
         subsidy = guarantor.terms.fee_subsidy_share
         self.ledger.pay(
-            "guarantee_fees", HOUSEHOLDS, guarantor.sector, fee * (1.0 - subsidy), payer_rows=self.book.borrower[rows]
+            "guarantee_fees", payer, guarantor.sector, fee * (1.0 - subsidy), payer_rows=self.book.borrower[rows]
         )
         self.government.pay_to("guarantee_fee_subsidy", guarantor.sector, float(fee.sum() * subsidy))
         refee = float((reguarantor.terms.fee_rate * self.book.principal[rows] * years).sum())

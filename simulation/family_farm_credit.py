@@ -141,24 +141,9 @@ class FamilyFarmLending:
         for bank in self.credit.banks:
             mine = book.bank[rows] == bank.index
             self.ledger.pay("loan_disbursement", bank.sector, FAMILY_FARMS, amount[mine], payee_rows=farms_[mine])
-        self.charge_guarantee_fees(rows)
+        self.credit.charge_guarantee_fees(rows, payer=FAMILY_FARMS)  # the farm pays; the guarantor re-guarantees
         self.stats["disbursed"] = float(amount.sum())
         self.stats["loans"] = float(count)
-
-    def charge_guarantee_fees(self, rows: np.ndarray) -> None:
-        """The farm pays the guarantee fee (less any subsidy); the guarantor its re-guarantee fee."""
-        guarantor, reguarantor = self.credit.waterfall.guarantor, self.credit.waterfall.reguarantor
-        rows = rows[self.book.guaranteed[rows]]
-        if guarantor is None or rows.size == 0:
-            return
-        years = self.book.term[rows] / 12.0
-        fee = guarantor.fee_rate_now() * self.book.principal[rows] * years
-        subsidy = guarantor.terms.fee_subsidy_share
-        payer = self.book.borrower[rows]
-        self.ledger.pay("guarantee_fees", FAMILY_FARMS, guarantor.sector, fee * (1.0 - subsidy), payer_rows=payer)
-        self.credit.government.pay_to("guarantee_fee_subsidy", guarantor.sector, float(fee.sum() * subsidy))
-        refee = float((reguarantor.terms.fee_rate * self.book.principal[rows] * years).sum())
-        self.ledger.pay("reguarantee_fees", guarantor.sector, reguarantor.sector, refee)
 
     # ------------------------------------------------------------------ servicing
     def service(self, month: int) -> np.ndarray:
