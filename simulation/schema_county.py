@@ -27,10 +27,10 @@ class Population(Section):
     region_shares: RegionShares = field(
         RegionShares(plain=0.40, hill=0.35, mountain=0.25), "share", "Share of villages in each region; sums to 1"
     )
-    ex_poor_share: float = field(0.2883, "share", "Households registered poor that exited poverty by 2020", ge=0, le=1)
+    ex_poor_share: float = field(0.12, "share", "Households registered poor that exited poverty by 2020", ge=0, le=1)
     fringe_share: float = field(0.05, "share", "Non-registered households near the line (fringe, at risk)", ge=0, le=1)
     registration_noise: float = field(
-        2.194, "log-sd", "Noise in who among low-income households was registered poor (vs fringe)", ge=0
+        0.5, "log-sd", "Noise in who among low-income households was registered poor (vs fringe)", ge=0
     )
     mean_household_size: float = field(3.2, "persons", "Mean household size (1 + Poisson)", ge=1, le=8)
     labour_share: float = field(0.58, "share", "Probability that a member is of working age and able", ge=0, le=1)
@@ -46,7 +46,7 @@ class Population(Section):
         "share",
         "Main crop of households by region",
     )
-    productivity_sd: float = field(0.4603, "log-sd", "Spread of household productivity (farm and wage)", ge=0, le=2)
+    productivity_sd: float = field(0.45, "log-sd", "Spread of household productivity (farm and wage)", ge=0, le=2)
     region_productivity: ByRegion = field(
         ByRegion(plain=1.0, hill=0.9, mountain=0.8), "multiplier", "Productivity by region"
     )
@@ -97,12 +97,12 @@ class Growth(Section):
     cpi: float = field(
         0.015, "share per year", "Consumer prices: subsistence, medical costs, project sizes", ge=-0.2, le=0.5
     )
-    wages: float = field(0.07431, "share per year", "Nominal migrant, local and enterprise wages", ge=-0.2, le=0.5)
+    wages: float = field(0.065, "share per year", "Nominal migrant, local and enterprise wages", ge=-0.2, le=0.5)
     farm_prices: float = field(
         0.02, "share per year", "Nominal farm-gate prices (produce revenue, land rent)", ge=-0.2, le=0.5
     )
     input_prices: float = field(0.02, "share per year", "Prices of seed, fertiliser and feed", ge=-0.2, le=0.5)
-    transfers: float = field(0.1151, "share per year", "Pensions and farm subsidies per person", ge=-0.2, le=0.5)
+    transfers: float = field(0.05, "share per year", "Pensions and farm subsidies per person", ge=-0.2, le=0.5)
     poverty_line: UpratingRule = field(
         "cpi", "", "How the poverty line is uprated each year: with cpi, with wages, or fixed"
     )
@@ -148,12 +148,12 @@ class Crop(Section):
 class Crops(Section):
     """The three crop types of the county."""
 
-    grain: Crop = Crop(plant_month=4, harvest_month=9, input_cost_per_mu=450, revenue_per_mu=1537)
+    grain: Crop = Crop(plant_month=4, harvest_month=9, input_cost_per_mu=450, revenue_per_mu=1_300)
     cash_crop: Crop = Crop(
-        plant_month=3, harvest_month=10, input_cost_per_mu=1_100, revenue_per_mu=5848, price_volatility=0.07
+        plant_month=3, harvest_month=10, input_cost_per_mu=1_100, revenue_per_mu=3_000, price_volatility=0.07
     )
     livestock: Crop = Crop(
-        plant_month=1, harvest_month=12, input_cost_per_mu=1_500, revenue_per_mu=3507, price_volatility=0.06
+        plant_month=1, harvest_month=12, input_cost_per_mu=1_500, revenue_per_mu=3_200, price_volatility=0.06
     )
 
     def in_order(self) -> list[Crop]:
@@ -197,7 +197,7 @@ class Weather(Section):
     disaster_probability: ByRegion = field(
         ByRegion(plain=0.06, hill=0.10, mountain=0.15), "per year", "Chance of a disaster season in each region"
     )
-    loss_fraction_mean: float = field(0.2102, "share of harvest", "Mean yield loss in a disaster season", ge=0, le=1)
+    loss_fraction_mean: float = field(0.35, "share of harvest", "Mean yield loss in a disaster season", ge=0, le=1)
     loss_fraction_sd: float = field(0.15, "share of harvest", "Spread of the yield loss in a disaster", ge=0, le=0.5)
     regional_correlation: float = field(0.5, "correlation", "Correlation of disasters across regions", ge=0, le=1)
     village_noise_sd: float = field(0.08, "log-sd", "Village-level spread of yields in a season", ge=0, le=1)
@@ -217,10 +217,10 @@ class Weather(Section):
 class Labour(Section):
     """Migrant and local wage work."""
 
-    migrant_wage: float = field(1649, "yuan per month", "Monthly wage of a migrant worker at productivity 1", ge=0)
-    migrant_participation: float = field(0.3604, "share", "Share of working-age members who work away", ge=0, le=1)
+    migrant_wage: float = field(3_000.0, "yuan per month", "Monthly wage of a migrant worker at productivity 1", ge=0)
+    migrant_participation: float = field(0.35, "share", "Share of working-age members who work away", ge=0, le=1)
     local_wage: float = field(1_800.0, "yuan per month", "Monthly local casual wage at productivity 1", ge=0)
-    local_work_months: float = field(2.69, "months per year", "Months of local wage work per labourer", ge=0, le=12)
+    local_work_months: float = field(4.0, "months per year", "Months of local wage work per labourer", ge=0, le=12)
     job_loss_probability: float = field(0.012, "per month", "Chance a household's migrant work stops", ge=0, le=1)
     job_search_months: float = field(4.0, "months", "Mean months without migrant work after a loss", ge=0)
 
@@ -228,7 +228,7 @@ class Labour(Section):
 class Health(Section):
     """Serious illness and injury: the bill, the medical security layers, and lost work and output."""
 
-    event_probability: float = field(0.009267, "per household per month", "Chance of a serious illness", ge=0, le=1)
+    event_probability: float = field(0.004, "per household per month", "Chance of a serious illness", ge=0, le=1)
     cost_mean: float = field(22_000.0, "yuan", "Mean total medical cost of an event in 2020 (lognormal)", ge=0)
     cost_sd_log: float = field(0.8, "log-sd", "Spread of medical cost", ge=0, le=3)
     reimbursement_share: float = field(
@@ -265,11 +265,9 @@ class Health(Section):
 class Transfers(Section):
     """Government transfers: basic per-capita payments and the minimum living guarantee (dibao)."""
 
-    basic_per_capita: float = field(340, "yuan per person per month", "Pensions and farm subsidies", ge=0)
-    dibao_standard: float = field(5397, "yuan per person per year", "Income guaranteed to enrolled households", ge=0)
-    dibao_takeup: float = field(
-        0.5914, "share", "Chance an eligible household is enrolled at the assessment", ge=0, le=1
-    )
+    basic_per_capita: float = field(180.0, "yuan per person per month", "Pensions and farm subsidies", ge=0)
+    dibao_standard: float = field(5_000.0, "yuan per person per year", "Income guaranteed to enrolled households", ge=0)
+    dibao_takeup: float = field(0.6, "share", "Chance an eligible household is enrolled at the assessment", ge=0, le=1)
 
 
 class Consumption(Section):
@@ -277,11 +275,9 @@ class Consumption(Section):
 
     subsistence_per_capita: float = field(330.0, "yuan per person per month", "Food, fuel, clothing minimum", ge=0)
     buffer_months: float = field(4.0, "months of subsistence", "Precautionary cash households aim to hold", ge=0)
-    spend_share_above_buffer: float = field(
-        0.04296, "share per month", "Cash above buffer spent each month", ge=0, le=1
-    )
+    spend_share_above_buffer: float = field(0.08, "share per month", "Cash above buffer spent each month", ge=0, le=1)
     invest_share_above_buffer: float = field(
-        0.02184, "share per month", "Cash above twice the buffer invested in productive assets", ge=0, le=1
+        0.02, "share per month", "Cash above twice the buffer invested in productive assets", ge=0, le=1
     )
 
 
@@ -292,7 +288,7 @@ class Assets(Section):
         20_000.0, "yuan", "Mean productive assets at start of a household of productivity 1", ge=0
     )
     value_sd_log: float = field(0.6, "log-sd", "Spread of productive assets around that mean", ge=0, le=3)
-    monthly_return: float = field(0.009966, "share per month", "Net income produced by productive assets", ge=0, le=0.1)
-    depreciation: float = field(0.1384, "per year", "Wear of households' own productive assets", ge=0, le=1)
+    monthly_return: float = field(0.008, "share per month", "Net income produced by productive assets", ge=0, le=0.1)
+    depreciation: float = field(0.05, "per year", "Wear of households' own productive assets", ge=0, le=1)
     distress_sale_discount: float = field(0.45, "share", "Value lost when assets are sold in distress", ge=0, le=1)
     initial_cash_months: float = field(3.0, "months of subsistence", "Mean cash held at start", ge=0)

@@ -105,7 +105,7 @@ class CreditDemand(Section):
     project_size: float = field(25_000.0, "yuan", "Typical size of an investment (capped by the product)", gt=0)
     depreciation: float = field(0.20, "per year", "Wear of financed assets (livestock, greenhouses, tools)", ge=0, le=1)
     project_failure_rate: float = field(
-        0.2892,
+        0.05,
         "per year",
         "Chance a financed project fails (disease in the herd, a failed greenhouse, a market lost): "
         "the financed asset and its return are gone while the loan is still owed",
@@ -117,7 +117,7 @@ class CreditDemand(Section):
     )
     farm_project_size: float = field(60_000.0, "yuan", "Typical size of a farm expansion project", gt=0)
     diversion_probability: float = field(
-        0.4916, "share of loans", "Chance a household spends an investment loan on consumption instead", ge=0, le=1
+        0.10, "share of loans", "Chance a household spends an investment loan on consumption instead", ge=0, le=1
     )
     working_capital: bool = field(
         True,

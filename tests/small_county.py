@@ -21,9 +21,10 @@ def small_scenario(name: str = "small", households: int = SMALL_HOUSEHOLDS, year
     return scenario_from_dict(apply_overrides(data, overrides), source="tests")
 
 
-# The calibrated keys' values before the calibration of issue 17 (docs/sources.md, scenarios/calibration/):
-# a poorer, riskier county in which poverty, relapse and loan default are frequent enough for
-# mechanism tests at a few thousand households. The calibrated baseline has almost none of them.
+# The shipped baseline's values of the keys that `agrifin calibrate` fits (scenarios/calibration/):
+# a county in which poverty, relapse and loan default are frequent enough for mechanism tests at a
+# few thousand households. Tests that need one set them explicitly, so that they keep testing the
+# mechanism if the fitted county (calibrated.yaml, which has almost none of them) is ever folded in.
 PRE_CALIBRATION: dict[str, Any] = {
     "population.ex_poor_share": 0.12,
     "population.registration_noise": 0.5,
