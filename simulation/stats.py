@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 9_999
@@ -28,6 +27,13 @@ POVERTY_YEARS_AVERTED = "poverty_person_years_averted"
 COST_PER_POVERTY_YEAR_AVERTED = "fiscal_cost_per_poverty_year_averted"
 RELAPSES_AVERTED = "relapses_averted"
 COST_PER_RELAPSE_AVERTED = "fiscal_cost_per_relapse_averted"
+
+
+def scipy_stats() -> Any:
+    """``scipy.stats``, imported on first use (most of a second: a sweep's runs start before any interval)."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
         return Interval(mean, float("nan"), float("nan"), float("nan"))
     if values.std(ddof=1) == 0.0:
         return Interval(mean, mean, mean, float("nan") if mean == 0.0 else 0.0)
-    return _interval(mean, _quietly(stats.ttest_1samp, values, 0.0), confidence)
+    return _interval(mean, _quietly(scipy_stats().ttest_1samp, values, 0.0), confidence)
 
 
 def paired_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
@@ -113,7 +119,7 @@ def paired_difference(policy: np.ndarray, baseline: np.ndarray, confidence: floa
     mean = float(differences.mean()) if differences.size else float("nan")
     if differences.size < 2 or differences.std(ddof=1) == 0.0:
         return t_interval(differences, confidence)
-    return _interval(mean, _quietly(stats.ttest_rel, a, b), confidence)
+    return _interval(mean, _quietly(scipy_stats().ttest_rel, a, b), confidence)
 
 
 def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
@@ -124,7 +130,7 @@ def welch_difference(policy: np.ndarray, baseline: np.ndarray, confidence: float
         return Interval(diff, float("nan"), float("nan"), float("nan"))
     if a.var(ddof=1) + b.var(ddof=1) == 0.0:
         return Interval(diff, diff, diff, float("nan") if diff == 0.0 else 0.0)
-    return _interval(diff, _quietly(stats.ttest_ind, a, b, equal_var=False), confidence)
+    return _interval(diff, _quietly(scipy_stats().ttest_ind, a, b, equal_var=False), confidence)
 
 
 def cost_per_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: float = CONFIDENCE) -> Interval:
@@ -144,7 +150,7 @@ def cost_per_averted(extra_cost: np.ndarray, averted: np.ndarray, confidence: fl
     # variance of x̄/ȳ by the delta method, with the paired covariance
     cov = np.cov(x, y, ddof=1)
     var = (cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1]) / (n * y.mean() ** 2)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * float(np.sqrt(max(var, 0.0)))
+    half = float(scipy_stats().t.ppf(0.5 + confidence / 2, n - 1)) * float(np.sqrt(max(var, 0.0)))
     return Interval(ratio, ratio - half, ratio + half, float("nan"))
 
 
@@ -168,7 +174,7 @@ def bootstrap_cost_per_averted(
         return float("nan"), float("nan")
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")  # a degenerate resample gives NaN ends, reported as such
-        result = stats.bootstrap(
+        result = scipy_stats().bootstrap(
             (x, y),
             _ratio_of_means,
             paired=True,
