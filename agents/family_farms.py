@@ -72,9 +72,7 @@ class FamilyFarms:
         self.income_ring = np.zeros((12, m))
         self.hired_month = np.zeros(m)  # labour months hired this month
         # the operator's land is the farm's now: the household neither farms it alone nor leases it out
-        hh.farms_own_land[self.operator] = False
-        hh.land_with_farm[self.operator] = True
-        hh._input_bill = None
+        hh.give_land_to_farm(self.operator)
         self.is_operator = np.zeros(hh.n, bool)
         self.is_operator[self.operator] = True
 

@@ -152,12 +152,24 @@ class Households:
         bill = self._input_bill if rows is None else self._input_bill[rows]
         return bill * self.levels.input_prices
 
-    def decide_land_use(self) -> None:
-        """Farm the land only when expected revenue covers the inputs; otherwise lease it out."""
+    def decide_land_use(self, rows: np.ndarray | None = None) -> None:
+        """Farm own land (all households', or ``rows``') if revenue covers inputs and rent; else lease it out."""
         crops = self.params.farming.crops.in_order()
-        revenue = np.array([c.revenue_per_mu for c in crops])[self.crop] * self.productivity
-        cost = np.array([c.input_cost_per_mu for c in crops])[self.crop]
-        self.farms_own_land = revenue > cost + self.params.farming.land_rent_per_mu
+        picked = slice(None) if rows is None else rows
+        crop = self.crop[picked]
+        revenue = np.array([c.revenue_per_mu for c in crops])[crop] * self.productivity[picked]
+        farms = revenue > np.array([c.input_cost_per_mu for c in crops])[crop] + self.params.farming.land_rent_per_mu
+        if rows is None:
+            self.farms_own_land = farms
+        else:
+            self.land_with_farm[rows] = False
+            self.farms_own_land[rows] = farms
+        self._input_bill = None
+
+    def give_land_to_farm(self, rows: np.ndarray) -> None:
+        """``rows``' land is worked by a family farm: the household neither farms it nor leases it to outsiders."""
+        self.farms_own_land[rows] = False
+        self.land_with_farm[rows] = True
         self._input_bill = None
 
     def buffer(self) -> np.ndarray:

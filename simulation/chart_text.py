@@ -41,15 +41,20 @@ CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehan", "wqy", "uming", "u
 MISSING: set[str] = set()
 
 
-def tr(text: str, lang: str = "en") -> str:
-    """``text`` in ``lang`` (English text is the key; untranslated text is kept and recorded)."""
+def lookup(table: dict[str, str], missing: set[str], text: str, lang: str) -> str:
+    """``text`` in ``lang`` from ``table``, keyed by the English; untranslated text is kept, added to ``missing``."""
     if lang == "en":
         return text
-    found = ZH.get(text)
+    found = table.get(text)
     if found is None:
-        MISSING.add(text)
+        missing.add(text)
         return text
     return found
+
+
+def tr(text: str, lang: str = "en") -> str:
+    """A chart label in ``lang`` (English text is the key; untranslated text is kept and recorded)."""
+    return lookup(ZH, MISSING, text, lang)
 
 
 def find_cjk_font() -> str | None:

@@ -55,14 +55,16 @@ class LandMarket:
         self.total_land = max(float(households.land.sum()), 1e-9)  # land is fixed after synthesis
         self.leased = np.zeros(0, np.int64)  # the households leasing to a farm, ascending
         self.stats: dict[str, float] = {}
+        crops = scenario.farming.crops.in_order()
+        self.crop_revenue = np.array([c.revenue_per_mu for c in crops])  # yuan per mu at 2020 prices, by crop code
+        self.crop_cost = np.array([c.input_cost_per_mu for c in crops])
 
     # ------------------------------------------------------------------ asks and bids
     def asks(self, rows: np.ndarray) -> np.ndarray:
         """Rent per mu a year below which each of ``rows`` keeps its land (yuan, this year's prices)."""
         hh, t = self.households, self.terms
-        crops = self.params.farming.crops.in_order()
-        revenue = np.array([c.revenue_per_mu for c in crops])[hh.crop[rows]] * hh.levels.farm_prices
-        cost = np.array([c.input_cost_per_mu for c in crops])[hh.crop[rows]] * hh.levels.input_prices
+        revenue = self.crop_revenue[hh.crop[rows]] * hh.levels.farm_prices
+        cost = self.crop_cost[hh.crop[rows]] * hh.levels.input_prices
         own = revenue * hh.productivity[rows] - cost
         at_home = hh.labour[rows] - hh.migrants[rows] >= 1
         worth = np.where(at_home, own, own * t.no_labour_return) * (1.0 + t.attachment_premium)
@@ -77,15 +79,9 @@ class LandMarket:
 
     def release(self, rows: np.ndarray) -> None:
         """Give ``rows``' land back: each farms it or leases it to outside tenants, by the usual rule."""
-        hh = self.households
         self.lease_farm[rows] = -1
         self.lease_rent[rows] = 0.0
-        hh.land_with_farm[rows] = False
-        crops = self.params.farming.crops.in_order()
-        revenue = np.array([c.revenue_per_mu for c in crops])[hh.crop[rows]] * hh.productivity[rows]
-        cost = np.array([c.input_cost_per_mu for c in crops])[hh.crop[rows]]
-        hh.farms_own_land[rows] = revenue > cost + self.params.farming.land_rent_per_mu
-        hh._input_bill = None
+        self.households.decide_land_use(rows)
         self.update_rented()
 
     def update_rented(self) -> None:
@@ -152,9 +148,7 @@ class LandMarket:
         self.lease_farm[rows] = by_village[place]
         self.lease_rent[rows] = self.rent[v]
         self.lease_end[rows] = year + t.contract_years
-        hh.farms_own_land[rows] = False
-        hh.land_with_farm[rows] = True
-        hh._input_bill = None
+        hh.give_land_to_farm(rows)
         self.update_rented()
         return rows
 

@@ -11,18 +11,14 @@ the names used in files and commands.
 
 from __future__ import annotations
 
+from simulation.chart_text import lookup
+
 MISSING: set[str] = set()
 
 
 def t(text: str, lang: str = "en") -> str:
-    """``text`` in ``lang`` (untranslated text is kept and recorded)."""
-    if lang == "en":
-        return text
-    found = ZH.get(text)
-    if found is None:
-        MISSING.add(text)
-        return text
-    return found
+    """The report's ``text`` in ``lang`` (untranslated text is kept and recorded)."""
+    return lookup(ZH, MISSING, text, lang)
 
 
 ZH: dict[str, str] = {
