@@ -78,6 +78,7 @@ class Households:
         self.land_with_farm = np.zeros(n, bool)  # operated by a family farm (its operator's, or leased to one)
         self.enterprise_job = np.zeros(n, bool)  # one member works for the leading enterprise
         self.digital = np.zeros(n, bool)
+        self.low_capacity = np.zeros(n, bool)  # ex-poor with little or no labour capacity, living on transfers
         # money and productive capital
         self.cash = np.zeros(n, np.float64)
         self.assets = np.zeros(n, np.float64)
@@ -138,6 +139,15 @@ class Households:
     def income_pc_of(self, rows: np.ndarray) -> np.ndarray:
         """``income_pc`` of ``rows`` only (the same figures, without dividing for every household)."""
         return self.income_12m[rows] / self.size[rows]
+
+    def basic_per_capita(self) -> np.ndarray:
+        """Pensions and subsidies of each household's members at 2020 levels (yuan per person per month).
+
+        Low-capacity households get ``transfers.low_capacity_basic_per_capita``, the others
+        ``transfers.basic_per_capita``.
+        """
+        transfers = self.params.transfers
+        return np.where(self.low_capacity, transfers.low_capacity_basic_per_capita, transfers.basic_per_capita)
 
     def subsistence(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Monthly subsistence spending of each household, or of ``rows`` (yuan)."""

@@ -49,7 +49,7 @@ def expected_annual_income(h: Households) -> np.ndarray:
         12.0 * employed * h.migrants * sc.labour.migrant_wage
         + locals_ * sc.labour.local_wage * sc.labour.local_work_months
     )
-    transfers = 12.0 * sc.transfers.basic_per_capita * h.size
+    transfers = 12.0 * h.basic_per_capita() * h.size
     return farm + wages + transfers
 
 
@@ -86,10 +86,33 @@ def synthesize_households(scenario: Scenario, rng: np.random.Generator) -> House
     h.cash = scenario.assets.initial_cash_months * h.subsistence() * rng.gamma(2.0, 0.5, n) * h.productivity
     expected = expected_annual_income(h)
     h.group = assign_groups(expected / h.size, pop.ex_poor_share, pop.fringe_share, pop.registration_noise, rng)
+    if pop.ex_poor_low_capacity_share > 0:
+        give_low_capacity(h, pop.ex_poor_low_capacity_share, rng)
+        expected = expected_annual_income(h)
     h.income_ring[:] = expected / 12.0
     h.income_12m = expected.copy()
     h.assessed_income_pc = expected / h.size
     return h
+
+
+def give_low_capacity(h: Households, share: float, rng: np.random.Generator) -> None:
+    """A ``share`` of the ex-poor households have little or no labour capacity (elderly, disabled, chronically ill).
+
+    Nobody in them works: they are one or two persons, farm (or lease out) their land at
+    the no-labour productivity (x0.7, as for elderly households) and receive pensions and
+    subsidies at ``transfers.low_capacity_basic_per_capita``. Their own income sits near the
+    poverty line; the dibao (enrolment at the annual review, with the take-up chance) tops
+    it up to the standard. Chosen among the ex-poor at random (stream ``population``).
+    """
+    ex_poor = np.flatnonzero(h.group == GROUP_EX_POOR)
+    rows = ex_poor[rng.random(ex_poor.size) < share]
+    working = rows[h.labour[rows] > 0]
+    h.productivity[working] *= 0.7
+    h.size[rows] = 1.0 + (rng.random(rows.size) < 0.5)
+    h.labour[rows] = 0.0
+    h.migrants[rows] = 0.0
+    h.low_capacity[rows] = True
+    h.decide_land_use(rows)
 
 
 def assign_groups(

@@ -30,6 +30,7 @@ from simulation.loans import (
     LoanBook,
     debtors_of,
 )
+from simulation.repayment import repayment_capacity
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
 from simulation.waterfall import LossWaterfall
@@ -94,11 +95,9 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         borrower = book.borrower[due.rows]
         debtors, of_loan = debtors_of(borrower, hh.n)  # the households owing, and each loan's place among them
         owed = np.bincount(of_loan, weights=due.total, minlength=debtors.size)
-        # what falls due is paid from cash beyond a month of subsistence; to keep their credit
-        # record, households short of cash sell productive assets first (at the distress discount)
-        reserve = hh.subsistence(debtors)
-        hh.sell_assets(owed - np.maximum(hh.cash[debtors] - reserve, 0.0), self.ledger, debtors)
-        capacity = np.maximum(hh.cash[debtors] - reserve, 0.0)
+        # what falls due is paid from cash beyond a reserve for subsistence, after any distress
+        # sale of productive assets (simulation/repayment.py)
+        capacity = repayment_capacity(hh, debtors, owed, self.credit, self.ledger)
         share = np.divide(np.minimum(capacity, owed), owed, out=np.zeros(debtors.size), where=owed > 0)[of_loan]
         paid = due.total * share
         interest_paid = np.minimum(paid, due.interest)

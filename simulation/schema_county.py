@@ -53,6 +53,15 @@ class Population(Section):
     elderly_household_share: float = field(
         0.15, "share", "Households with no member able to work (elderly, disabled)", ge=0, le=1
     )
+    ex_poor_low_capacity_share: float = field(
+        0.0,
+        "share of ex-poor households",
+        "Ex-poor households with little or no labour capacity (elderly, disabled, chronically ill): no one works, "
+        "1-2 members, productivity x0.7, pensions and subsidies at transfers.low_capacity_basic_per_capita; "
+        "they live mainly on transfers and the dibao decides whether they stay above the line",
+        ge=0,
+        le=1,
+    )
     digital_access: ByRegion = field(
         ByRegion(plain=0.75, hill=0.6, mountain=0.45), "share", "Households with a smartphone and mobile payment"
     )
@@ -268,6 +277,13 @@ class Transfers(Section):
     basic_per_capita: float = field(180.0, "yuan per person per month", "Pensions and farm subsidies", ge=0)
     dibao_standard: float = field(5_000.0, "yuan per person per year", "Income guaranteed to enrolled households", ge=0)
     dibao_takeup: float = field(0.6, "share", "Chance an eligible household is enrolled at the assessment", ge=0, le=1)
+    low_capacity_basic_per_capita: float = field(
+        120.0,
+        "yuan per person per month",
+        "Pensions and subsidies of a low-capacity household (population.ex_poor_low_capacity_share), in place of "
+        "basic_per_capita: a residents' basic pension without the farm subsidies and earnings of working families",
+        ge=0,
+    )
 
 
 class Consumption(Section):

@@ -143,6 +143,22 @@ class Credit(Section):
         ge=0,
         le=1,
     )
+    repayment_reserve_months: float = field(
+        1.0,
+        "months of subsistence",
+        "Cash a borrower keeps for subsistence before paying what falls due (instalments come out of the rest)",
+        ge=0,
+        le=24,
+    )
+    asset_sale_share: float = field(
+        1.0,
+        "share of the shortfall",
+        "Share of a repayment shortfall a borrower raises by selling productive assets at the distress discount "
+        "(1: sells whatever keeps the loan current; 0: services only from cash, so a failed project or a lost "
+        "harvest leaves arrears)",
+        ge=0,
+        le=1,
+    )
     provision_rates: list[float] = field(
         [0.01, 0.02, 0.25, 0.5, 1.0],
         "share of balance",
