@@ -75,7 +75,7 @@ class Government(mesa.Agent):
 
     def pay_transfers(self, households: Households) -> None:
         """Monthly pensions and farm subsidies per person, and dibao top-ups to enrolled households."""
-        basic = households.basic_per_capita() * households.levels.transfers
+        basic = households.basic_per_capita()
         self.pay_households("basic_transfers", households, basic * households.size)
         enrolled = np.flatnonzero(households.dibao)
         if enrolled.size:

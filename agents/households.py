@@ -141,13 +141,18 @@ class Households:
         return self.income_12m[rows] / self.size[rows]
 
     def basic_per_capita(self) -> np.ndarray:
-        """Pensions and subsidies of each household's members at 2020 levels (yuan per person per month).
+        """Pensions and subsidies per member this year, at the year's levels (yuan per person per month).
 
-        Low-capacity households get ``transfers.low_capacity_basic_per_capita``, the others
-        ``transfers.basic_per_capita``.
+        Low-capacity households get ``transfers.low_capacity_basic_per_capita`` (uprated by
+        ``growth.low_capacity_transfers``), the others ``transfers.basic_per_capita`` (uprated
+        by ``growth.transfers``).
         """
-        transfers = self.params.transfers
-        return np.where(self.low_capacity, transfers.low_capacity_basic_per_capita, transfers.basic_per_capita)
+        transfers, levels = self.params.transfers, self.levels
+        return np.where(
+            self.low_capacity,
+            transfers.low_capacity_basic_per_capita * levels.low_capacity_transfers,
+            transfers.basic_per_capita * levels.transfers,
+        )
 
     def subsistence(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Monthly subsistence spending of each household, or of ``rows`` (yuan)."""

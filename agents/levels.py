@@ -26,6 +26,7 @@ class PriceLevels:
     farm_prices: float = 1.0
     input_prices: float = 1.0
     transfers: float = 1.0
+    low_capacity_transfers: float = 1.0  # level of the pensions of low-capacity households
     poverty_line: float = 4_000.0
     monitoring_line: float = 6_000.0
     dibao_standard: float = 5_000.0
@@ -44,6 +45,7 @@ class PriceLevels:
             farm_prices=(1.0 + growth.farm_prices) ** t,
             input_prices=(1.0 + growth.input_prices) ** t,
             transfers=(1.0 + growth.transfers) ** t,
+            low_capacity_transfers=by_rule[growth.low_capacity_transfers],
             poverty_line=line * by_rule[growth.poverty_line],
             monitoring_line=line * scenario.poverty.monitoring_multiple * by_rule[growth.monitoring_line],
             dibao_standard=scenario.transfers.dibao_standard * by_rule[growth.dibao_standard],

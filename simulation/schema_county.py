@@ -117,6 +117,12 @@ class Growth(Section):
     )
     monitoring_line: UpratingRule = field("wages", "", "How the monitoring line is uprated each year")
     dibao_standard: UpratingRule = field("wages", "", "How the dibao standard is uprated each year")
+    low_capacity_transfers: UpratingRule = field(
+        "cpi",
+        "",
+        "How the pensions of low-capacity households (transfers.low_capacity_basic_per_capita) are uprated: "
+        "with cpi (their real value kept), with wages, or fixed",
+    )
 
 
 class Poverty(Section):
