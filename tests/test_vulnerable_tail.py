@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from small_county import pre_calibration_scenario
 
+from agents.levels import PriceLevels
 from agents.population import GROUP_EX_POOR, synthesize_households
 from simulation.model import ValueChainModel
 from simulation.repayment import repayment_capacity
@@ -100,3 +101,21 @@ def test_borrowers_who_protect_their_reserve_and_assets_default_more_often():
     selling = defaults()
     protecting = defaults(repayment_reserve_months=8.0, asset_sale_share=0.0)
     assert protecting > 2 * max(selling, 1.0)
+
+
+@pytest.mark.parametrize(("rule", "level"), [("cpi", 1.02**3), ("wages", 1.1**3), ("fixed", 1.0)])
+def test_low_capacity_pensions_follow_their_own_uprating_rule_not_the_transfers_growth(rule, level):
+    sc = pre_calibration_scenario(
+        households=1000,
+        growth__cpi=0.02,
+        growth__wages=0.1,
+        growth__transfers=0.12,
+        growth__low_capacity_transfers=rule,
+        transfers__low_capacity_basic_per_capita=100.0,
+        **TAIL,
+    )
+    hh = synthesize_households(sc, np.random.default_rng(9))
+    hh.levels = PriceLevels.of_year(sc, 3)
+    paid = hh.basic_per_capita()
+    np.testing.assert_allclose(paid[hh.low_capacity], 100.0 * level)
+    np.testing.assert_allclose(paid[~hh.low_capacity], sc.transfers.basic_per_capita * 1.12**3)
