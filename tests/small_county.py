@@ -21,10 +21,10 @@ def small_scenario(name: str = "small", households: int = SMALL_HOUSEHOLDS, year
     return scenario_from_dict(apply_overrides(data, overrides), source="tests")
 
 
-# The shipped baseline's values of the keys that `agrifin calibrate` fits (scenarios/calibration/):
-# a county in which poverty, relapse and loan default are frequent enough for mechanism tests at a
-# few thousand households. Tests that need one set them explicitly, so that they keep testing the
-# mechanism if the fitted county (calibrated.yaml, which has almost none of them) is ever folded in.
+# The schema's defaults of the keys that `agrifin calibrate` fitted (scenarios/calibration/): the
+# pre-calibration county, in which poverty, relapse and loan default are frequent enough for
+# mechanism tests at a few thousand households. The shipped baseline (scenarios/baseline.yaml)
+# carries the fitted values; tests that need the pre-calibration county set these explicitly.
 PRE_CALIBRATION: dict[str, Any] = {
     "population.ex_poor_share": 0.12,
     "population.registration_noise": 0.5,
