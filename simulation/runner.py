@@ -201,13 +201,13 @@ def check_finite(table: pd.DataFrame, what: str) -> None:
 def simulate(spec: RunSpec, keyed: bool = True) -> RunOutput:
     """Run one replicate to the end of the horizon; never raises for a model error.
 
+    The model's modules are imported (once per process) before the run's clock starts, so
+    a run's ``started`` and ``seconds`` are its own, not the process's start-up.
+
     Args:
         spec: the run.
         keyed: put the run's key columns (scenario, [point], replicate) in front of its
             frames; without, :meth:`RunBatch.of` adds them to the batch's Arrow tables.
-
-    The model's modules are imported (once per process) before the run's clock starts, so
-    a run's ``started`` and ``seconds`` are its own, not the process's start-up.
     """
     started = time.time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
