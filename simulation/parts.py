@@ -7,6 +7,12 @@ each record. A run is finished once a batch JSON naming it is on disk. One folde
 table means any Parquet reader takes a table whole without mixing it with another:
 ``duckdb: SELECT * FROM 'runs/timeseries/*.parquet'``, ``pyarrow.dataset.dataset("runs/by_group")``.
 
+The part files and the batch JSON are not flushed to the disk one by one (a killed process
+loses nothing written; the status log is flushed once per batch): on resume,
+:meth:`RunParts.scan` counts a batch finished only if every record file it names is whole.
+The records of the batches written by this process are kept in memory (up to
+:data:`KEPT_BYTES`), so consolidating them reads nothing back.
+
 Older folders are read too: batches written before this layout (``<batch>.parquet`` and
 ``<batch>.<record>.parquet`` beside the JSON, which has no ``layout`` key), and the
 one-run-per-file layout (``<run>.parquet``, ``<run>.<record>.parquet``, ``<run>.json``
@@ -15,6 +21,7 @@ holding the summary alone), read as batches of one run.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -31,6 +39,9 @@ if TYPE_CHECKING:
 
 TIMESERIES = "timeseries"  # the monthly series, consolidated into timeseries.parquet
 LAYOUT = "tables"  # a batch JSON's "layout": each record in runs/<record>/part-<batch>.parquet
+# Records of the batches written by this process are kept in memory, up to this many bytes in
+# all, so consolidating them reads nothing back from disk; beyond it they are read from their files.
+KEPT_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,46 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
         for column in (frame[name] for name in frame.columns)
     ]
     return pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
+
+
+@functools.cache
+def text_type() -> pa.DataType:
+    """The Arrow type a text column of pandas becomes (:func:`arrow_table`)."""
+    import pandas as pd
+
+    return arrow_table(pd.DataFrame({"text": [""]})).schema.field("text").type
+
+
+def with_run_keys(
+    table: pa.Table,
+    scenarios: Sequence[str],
+    points: Sequence[int] | None,
+    replicates: Sequence[int],
+    counts: Sequence[int],
+) -> pa.Table:
+    """The rows of several runs, one after another, with each run's key columns in front.
+
+    The columns are those a run's frames get from :func:`simulation.runner.add_keys`:
+    ``scenario``, ``point`` (in a sweep) and ``replicate``, with the same types.
+
+    Args:
+        table: the runs' rows, ``counts[i]`` rows for run ``i``.
+        scenarios: each run's scenario name.
+        points: each run's design point (None outside a sweep).
+        replicates: each run's replicate.
+        counts: how many rows each run has.
+    """
+    if len(set(scenarios)) == 1:
+        names = pa.repeat(pa.scalar(scenarios[0], text_type()), table.num_rows)
+    else:
+        names = pa.array(np.repeat(np.array(scenarios, dtype=object), counts), type=text_type())
+    keys = [("scenario", names)]
+    if points is not None:
+        keys.append(("point", pa.array(np.repeat(np.asarray(points, dtype=np.int64), counts))))
+    keys.append(("replicate", pa.array(np.repeat(np.asarray(replicates, dtype=np.int64), counts))))
+    for position, (name, values) in enumerate(keys):
+        table = table.add_column(position, name, values)
+    return table
 
 
 def part_bytes(table: pa.Table) -> bytes:
@@ -77,9 +128,11 @@ def record_file(folder: Path, batch: str, record: str, flat: bool = False) -> Pa
 class RunParts:
     """The finished runs of a results folder's ``runs/``, by run name (the part stem)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kept_bytes: int = KEPT_BYTES) -> None:
         self.folder = folder
         self.finished: dict[str, RunPart] = {}
+        self.kept: dict[tuple[str, str], pa.Table] = {}  # (batch, record) -> the rows written there
+        self.kept_bytes = kept_bytes
 
     def __contains__(self, run: str) -> bool:
         return run in self.finished
@@ -93,8 +146,13 @@ class RunParts:
                 continue  # not written to the end: its runs are not finished
             if isinstance(content, dict) and isinstance(content.get("runs"), list):
                 flat = content.get("layout") != LAYOUT
-                for entry in content["runs"]:
-                    rows = {name: (int(start), int(count)) for name, (start, count) in entry["rows"].items()}
+                entries = [
+                    (entry, {name: (int(start), int(count)) for name, (start, count) in entry["rows"].items()})
+                    for entry in content["runs"]
+                ]
+                if not flat and not self.complete(path.stem, [rows for _, rows in entries]):
+                    continue  # a record torn by a power cut: its runs are done again
+                for entry, rows in entries:
                     self.finished[entry["run"]] = RunPart(path.stem, entry["summary"], rows, flat)
             elif isinstance(content, dict) and record_file(self.folder, path.stem, TIMESERIES, flat=True).exists():
                 records = [
@@ -102,6 +160,24 @@ class RunParts:
                 ]
                 rows = dict.fromkeys([TIMESERIES, *records])
                 self.finished[path.stem] = RunPart(path.stem, content, rows, flat=True)
+
+    def complete(self, batch: str, rows: list[dict[str, tuple[int, int]]]) -> bool:
+        """Whether every record file of a batch is on disk whole, with all the rows its JSON names.
+
+        The part files are not flushed to the disk one by one (the status log is, once per
+        batch), so after a power cut a batch's JSON may name a record that is empty or torn.
+        """
+        ends: dict[str, int] = {}
+        for where in rows:
+            for name, (start, count) in where.items():
+                ends[name] = max(ends.get(name, 0), start + count)
+        for name, end in ends.items():
+            try:
+                if pq.read_metadata(record_file(self.folder, batch, name)).num_rows < end:
+                    return False
+            except (OSError, pa.ArrowInvalid):
+                return False
+        return True
 
     def write_batch(
         self, batch: str, runs: Sequence[str], summaries: Sequence[dict], records: dict[str, pa.Table], rows: list
@@ -117,15 +193,23 @@ class RunParts:
         """
         from simulation.results import write_atomic
 
-        for name, table in records.items():
-            write_atomic(record_file(self.folder, batch, name), part_bytes(table))
+        for name, table in records.items():  # not flushed to disk one by one: scan() checks them
+            write_atomic(record_file(self.folder, batch, name), part_bytes(table), sync=False)
+        self.keep(batch, records)
         entries = [
             {"run": run, "summary": summary, "rows": {k: list(v) for k, v in where.items()}}
             for run, summary, where in zip(runs, summaries, rows, strict=True)
         ]
-        write_atomic(self.folder / f"{batch}.json", json.dumps({"layout": LAYOUT, "runs": entries}))
+        write_atomic(self.folder / f"{batch}.json", json.dumps({"layout": LAYOUT, "runs": entries}), sync=False)
         for run, summary, where in zip(runs, summaries, rows, strict=True):
             self.finished[run] = RunPart(batch, summary, dict(where))
+
+    def keep(self, batch: str, records: dict[str, pa.Table]) -> None:
+        """Hold a written batch's records in memory for consolidation, while within :attr:`kept_bytes`."""
+        size = sum(table.nbytes for table in records.values())
+        if size <= self.kept_bytes:
+            self.kept_bytes -= size
+            self.kept.update({(batch, name): table for name, table in records.items()})
 
     def rows_of(self, runs: Sequence[str], record: str) -> Iterator[pa.Table]:
         """The runs' rows of ``record`` in the order given: one table per stretch of neighbouring rows."""
@@ -135,7 +219,11 @@ class RunParts:
             nonlocal cached
             if cached is None or cached[0] != batch:
                 flat = flat_batches.get(batch, False)
-                cached = (batch, pq.ParquetFile(record_file(self.folder, batch, record, flat)).read())
+                kept = self.kept.get((batch, record))
+                cached = (
+                    batch,
+                    kept if kept is not None else pq.ParquetFile(record_file(self.folder, batch, record, flat)).read(),
+                )
             return cached[1] if start is None else cached[1].slice(start, stop - start)
 
         flat_batches = {self.finished[run].batch: self.finished[run].flat for run in runs}
@@ -169,8 +257,9 @@ class RunParts:
         writer: pq.ParquetWriter | None = None
         try:
             for table in self.rows_of(runs, record):
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, with_column_docs(table).schema)
+                if writer is None:  # no dictionary pages for measured numbers: they rarely repeat, and trying costs
+                    coded = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+                    writer = pq.ParquetWriter(tmp, with_column_docs(table).schema, use_dictionary=coded)
                 writer.write_table(table.cast(writer.schema))
             if writer is None:
                 return False

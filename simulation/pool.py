@@ -11,7 +11,8 @@ model itself.
   of model work, so each task's records travel and are written once per group; a task
   is what a kill can lose.
 - :func:`start_fork_server`: the pool's worker processes are forked from a server that
-  has already imported the model (:data:`PRELOAD`), once per experiment.
+  has already imported the model (:data:`PRELOAD`), once per experiment;
+  :func:`start_early` starts it first thing when ``--workers N`` asks for a pool.
 - :func:`end_with_parent`: each worker ends as soon as the process that made the pool
   ends, even after ``kill -9`` (which runs no clean-up).
 - :func:`main_module_hidden`: workers start without re-running the caller's script, so
@@ -48,6 +49,7 @@ POOL_START_SECONDS = 0.6
 TASK_SECONDS = 1.0  # model work grouped into one task (at most; fewer runs when there are few)
 TASKS_PER_WORKER = 4  # at least this many tasks per worker, so the last ones balance out
 PRELOAD = ["simulation.model", "simulation.runner"]  # imported once in the fork server; its children start with them
+EXPERIMENT_COMMANDS = ("run", "compare", "sweep", "sensitivity")  # commands that may start a local pool
 WATCH_INTERVAL_SECONDS = 1.0  # where a process cannot be waited on directly, how often to look
 
 
@@ -130,6 +132,47 @@ def start_fork_server() -> multiprocessing.context.BaseContext:
     context.set_forkserver_preload(PRELOAD)
     multiprocessing.forkserver.ensure_running()
     return context
+
+
+def workers_requested(args: Sequence[str]) -> int | None:
+    """The ``--workers N`` of a command line, if given as a number."""
+    for i, arg in enumerate(args):
+        text = args[i + 1] if arg == "--workers" and i + 1 < len(args) else None
+        if arg.startswith("--workers="):
+            text = arg.partition("=")[2]
+        if text is not None:
+            try:
+                return int(text)
+            except ValueError:
+                return None
+    return None
+
+
+def start_early(args: Sequence[str]) -> bool:
+    """Start the fork server first thing when the command line asks for several local workers.
+
+    Called by ``agrifin`` before it imports anything heavy: the server imports the model on
+    another core while the command reads its scenarios and imports the model itself, so the
+    pool's processes are ready about when this process is. Only for ``--workers N`` with
+    N > 1 on an experiment command without ``--scheduler``, ``--profile`` or ``--help``
+    (the default's choice needs the scenarios; its server starts when it is made).
+
+    Args:
+        args: the command line after the program's name.
+
+    Returns:
+        Whether the server was started.
+    """
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command not in EXPERIMENT_COMMANDS or os.environ.get("DASK_SCHEDULER_ADDRESS"):
+        return False
+    if any(arg in ("-h", "--help", "--profile") or arg.startswith("--scheduler") for arg in args):
+        return False
+    workers = workers_requested(args)
+    if workers is None or workers <= 1:
+        return False
+    start_fork_server()
+    return True
 
 
 def process_ended(pid: int) -> bool:

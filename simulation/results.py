@@ -4,8 +4,9 @@ Runs come back in batches (the runs of one task, :class:`simulation.runner.RunBa
 Each batch is written at once as ``runs/timeseries/part-<batch>.parquet`` (the monthly
 series of its runs), ``runs/<table>/part-<batch>.parquet`` (each per-run table) and, last, ``runs/<batch>.json``
 (each run's key, summary row and where its rows are): a batch whose JSON is on disk is
-finished. Each run's status is then appended to ``runs/status.jsonl``. So a crash loses at
-most the runs still in flight, and ``--resume`` knows what is left.
+finished. Each run's status is then appended to ``runs/status.jsonl`` (flushed to the disk,
+once per batch). So a crash loses at most the runs still in flight, and ``--resume`` knows
+what is left.
 :meth:`ResultsFolder.finish` streams the runs, in the results' order and one batch at a
 time, into ``timeseries.parquet`` and ``<table>.parquet``, and gathers
 ``summary.parquet``/``.csv``; ``manifest.json`` records provenance and every run's status.
@@ -71,8 +72,16 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file under a temporary name in the same folder, then rename it into place."""
+def write_atomic(path: Path, data: bytes | str, sync: bool = True) -> None:
+    """Write a file under a temporary name in the same folder, then rename it into place.
+
+    Args:
+        path: the file.
+        data: its content.
+        sync: flush it to the disk before the rename (``fsync``). A killed process loses
+            nothing either way; without, a power cut may leave the file empty or torn
+            (the run parts of a batch go without: :meth:`RunParts.scan` checks them on resume).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -80,7 +89,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
         os.replace(tmp, path)
     except BaseException:

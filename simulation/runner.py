@@ -9,10 +9,12 @@ Executors share one interface (:class:`Executor`): a local process pool
 (:class:`LocalPool`) or a Dask distributed cluster (:class:`DaskCluster`). Both call the
 same :func:`simulate`, so the same seed gives bit-identical results on either.
 
-Runs travel in tasks of a few runs (:func:`simulation.pool.runs_per_task`): a task runs
-them one after another and sends back one :class:`RunBatch`, whose records (the monthly
-series and every per-run table) are Arrow tables, one per record for the whole task, so
-they are serialised once, compactly, and written to disk as they are.
+Runs travel in tasks of a few runs (:func:`simulation.pool.runs_per_task`; in the local
+pool, :class:`simulation.work_queue.WorkQueue`, whose tasks shrink as the work runs out): a
+task runs them one after another and sends back one :class:`RunBatch`, whose records (the
+monthly series and every per-run table) are Arrow tables, one per record for the whole
+task, with the runs' key columns added there, so they are serialised once, compactly, and
+written to disk as they are.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -38,10 +39,11 @@ import pyarrow as pa
 
 from simulation.custom_outcomes import custom_values
 from simulation.metrics import summarise
-from simulation.parts import TIMESERIES, arrow_table
+from simulation.parts import TIMESERIES, arrow_table, with_run_keys
 from simulation.pool import choose_workers, end_with_parent, main_module_hidden, runs_per_task, start_fork_server
 from simulation.run_plan import RunSpec, output_order, plan_runs, run_label
 from simulation.scenario import Scenario
+from simulation.work_queue import WorkQueue
 
 if TYPE_CHECKING:
     from simulation.model import ValueChainModel
@@ -71,6 +73,7 @@ class RunOutput:
     point: int | None = None
     worker: str = ""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # any name: by_group, income_distribution, ...
+    keyed: bool = True  # the frames start with the run's key columns (False: RunBatch.of adds them)
 
     @property
     def label(self) -> str:
@@ -97,16 +100,31 @@ class RunBatch:
 
     @classmethod
     def of(cls, outputs: list[RunOutput]) -> RunBatch:
-        """Pack finished runs: each record of all of them becomes one Arrow table."""
+        """Pack finished runs: each record of all of them becomes one Arrow table.
+
+        Frames without their key columns (``keyed`` False, as :func:`simulate_batch` makes
+        them) get them here, as Arrow columns, which costs less than inserting them into
+        each DataFrame.
+        """
         frames: dict[str, list[pd.DataFrame]] = {}
+        owners: dict[str, list[RunOutput]] = {}
         rows = []
         for output in outputs:
             records = output.records()
             for name, frame in records.items():
                 frames.setdefault(name, []).append(frame)
+                owners.setdefault(name, []).append(output)
             rows.append({name: len(frame) for name, frame in records.items()})
             output.timeseries, output.tables = None, {}
-        records = {name: arrow_table(pd.concat(parts, ignore_index=True)) for name, parts in frames.items()}
+        records = {}
+        for name, parts in frames.items():
+            table = arrow_table(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))
+            if not owners[name][0].keyed:
+                runs = owners[name]
+                points = None if runs[0].point is None else [o.point for o in runs]
+                counts = [len(part) for part in parts]
+                table = with_run_keys(table, [o.scenario for o in runs], points, [o.replicate for o in runs], counts)
+            records[name] = table
         return cls(outputs, records, rows)
 
     def offsets(self) -> list[dict[str, tuple[int, int]]]:
@@ -127,6 +145,7 @@ class RunBatch:
             frames = {name: self.records[name].slice(*span).to_pandas() for name, span in where.items()}
             output.timeseries = frames.pop(TIMESERIES)
             output.tables = frames
+            output.keyed = True  # the records carry the key columns
         return self.outputs
 
 
@@ -149,7 +168,7 @@ def model_class() -> type[ValueChainModel]:
     return globals().get("ValueChainModel") or __getattr__("ValueChainModel")
 
 
-def keyed(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
+def add_keys(table: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     """A per-run table with the run's key columns in front (scenario, [point], replicate)."""
     table.insert(0, "replicate", spec.replicate)
     if spec.point is not None:
@@ -179,25 +198,35 @@ def check_finite(table: pd.DataFrame, what: str) -> None:
     )
 
 
-def simulate(spec: RunSpec) -> RunOutput:
-    """Run one replicate to the end of the horizon; never raises for a model error."""
+def simulate(spec: RunSpec, keyed: bool = True) -> RunOutput:
+    """Run one replicate to the end of the horizon; never raises for a model error.
+
+    The model's modules are imported (once per process) before the run's clock starts, so
+    a run's ``started`` and ``seconds`` are its own, not the process's start-up.
+
+    Args:
+        spec: the run.
+        keyed: put the run's key columns (scenario, [point], replicate) in front of its
+            frames; without, :meth:`RunBatch.of` adds them to the batch's Arrow tables.
+    """
     started = time.time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        model = model_class()(spec.scenario, seed=spec.seed, replicate=spec.replicate)
+        build = model_class()
+        started = time.time()
+        model = build(spec.scenario, seed=spec.seed, replicate=spec.replicate)
         series = model.run_to_end()
         check_finite(series, "monthly records")
         assessment = (series["month"].to_numpy() % 12) == 0
         row = summarise({c: series[c].to_numpy() for c in series.columns if c != "month"}, assessment)
         if spec.scenario.outcomes:  # the user's own outcomes, one more summary column each
             row.update(custom_values(spec.scenario.outcomes, row, model))
-        series.insert(0, "replicate", spec.replicate)
-        if spec.point is not None:
-            series.insert(0, "point", spec.point)
-        series.insert(0, "scenario", spec.scenario.name)
-        tables = {name: keyed(getattr(model, name)(), spec) for name in RUN_TABLES}
+        tables = {name: getattr(model, name)() for name in RUN_TABLES}
         for name, table in tables.items():
             check_finite(table, name)
+        if keyed:
+            series = add_keys(series, spec)
+            tables = {name: add_keys(table, spec) for name, table in tables.items()}
         seconds = time.time() - started
         return RunOutput(
             spec.scenario.name,
@@ -212,6 +241,7 @@ def simulate(spec: RunSpec) -> RunOutput:
             spec.point,
             worker,
             tables,
+            keyed,
         )
     except Exception as err:  # a failed run is recorded, never fatal to the batch
         message = f"{type(err).__name__}: {err}"
@@ -231,7 +261,7 @@ def simulate(spec: RunSpec) -> RunOutput:
 
 def simulate_batch(specs: Sequence[RunSpec]) -> RunBatch:
     """Run the specs one after another (in a worker) and pack their results."""
-    return RunBatch.of([simulate(spec) for spec in specs])
+    return RunBatch.of([simulate(spec, keyed=False) for spec in specs])
 
 
 def tasks(specs: Sequence[RunSpec], workers: int) -> list[list[RunSpec]]:
@@ -300,35 +330,46 @@ class LocalPool:
             yield from batch.unpacked()
 
     def run_batches(self, specs: Sequence[RunSpec]) -> Iterator[RunBatch]:
-        """Run the specs in tasks, here and in the pool, yielding each task's batch as it is done."""
+        """Run the specs in tasks, here and in the pool, yielding each task's batch as it is done.
+
+        The pool's processes are started by the feeder thread, so this process begins its
+        runs at once instead of waiting for the fork server to have the model imported. Its
+        batches are held back (not yielded) until the pool has started: while the pool's
+        processes start, ``__main__`` is hidden (:func:`simulation.pool.main_module_hidden`),
+        and the caller's code must not run meanwhile.
+        """
         workers = choose_workers(specs, self.workers).workers
         if self.workers is None:
             self.description = self._describe(workers)
-        work = deque(tasks(specs, workers))
-        outstanding = len(work)
         if workers <= 1:
-            while work:
-                yield simulate_batch(work.popleft())
+            for task in tasks(specs, 1):
+                yield simulate_batch(task)
             return
-        with main_module_hidden():  # the pool starts its processes on the first tasks, here, without __main__
-            pool = ProcessPoolExecutor(
-                max_workers=workers - 1,
-                mp_context=start_fork_server(),
-                initializer=end_with_parent,
-                initargs=(os.getpid(),),
-            )
-            feeder = PoolFeeder(pool, work, workers - 1)
-            feeder.submit_work()
+        work = WorkQueue(specs, workers)
+        left = len(specs)
+        pool = ProcessPoolExecutor(
+            max_workers=workers - 1,
+            mp_context=start_fork_server(),
+            initializer=end_with_parent,
+            initargs=(os.getpid(),),
+        )
+        feeder = PoolFeeder(pool, work, workers - 1)
         feeder.start()
+        held: list[RunBatch] = []  # this process's batches, while the pool's processes start
         try:
-            while outstanding:
+            while left:
                 try:
                     batch = feeder.done.get_nowait()
                 except Empty:
-                    task = take_last(work)
+                    task = work.take(front=False)
                     batch = simulate_batch(task) if task is not None else feeder.done.get()
-                outstanding -= 1
-                yield batch
+                left -= len(batch.outputs)
+                held.append(batch)
+                if feeder.started.is_set():
+                    yield from held
+                    held.clear()
+            feeder.started.wait()
+            yield from held
         finally:
             work.clear()
             pool.shutdown(wait=False, cancel_futures=True)
@@ -337,39 +378,39 @@ class LocalPool:
         """Nothing to release: the pool lives only while :meth:`run_batches` runs."""
 
 
-def take_last(work: deque[list[RunSpec]]) -> list[RunSpec] | None:
-    """The last task of the list, or None when it is empty (the feeder takes from the front)."""
-    try:
-        return work.pop()
-    except IndexError:
-        return None
-
-
 class PoolFeeder(threading.Thread):
-    """Keeps each pool process busy with one task from the front of ``work``; results go to ``done``."""
+    """Starts the pool's processes, then keeps each busy with one task from the front of ``work``.
 
-    def __init__(self, pool: ProcessPoolExecutor, work: deque[list[RunSpec]], processes: int) -> None:
+    Results go to ``done``; ``started`` is set once the pool's processes have started (or failed to).
+    """
+
+    def __init__(self, pool: ProcessPoolExecutor, work: WorkQueue, processes: int) -> None:
         super().__init__(name="agrifin-pool-feeder", daemon=True)
         self.pool = pool
         self.work = work
         self.processes = processes
         self.done: SimpleQueue[RunBatch] = SimpleQueue()
+        self.started = threading.Event()
         self.pending: dict[Future[RunBatch], list[RunSpec]] = {}
 
     def submit_work(self) -> None:
         """Give each idle pool process a task from the front of ``work`` (the first call starts the processes)."""
         while len(self.pending) < self.processes:
-            try:
-                task = self.work.popleft()
-            except IndexError:
+            task = self.work.take(front=True)
+            if task is None:
                 return
             try:
                 self.pending[self.pool.submit(simulate_batch, task)] = task
-            except (BrokenProcessPool, RuntimeError) as err:  # the pool is gone: report the task lost
+            except Exception as err:  # the pool is gone or could not start: report the task lost
                 self.done.put(lost_batch(task, f"worker process died: {err}"))
 
     def run(self) -> None:
-        """Submit, wait for any task to come back, pass it on, submit the next; until no work is left."""
+        """Start the pool on the first tasks; then wait for any task to come back, pass it on, submit the next."""
+        try:
+            with main_module_hidden():  # the pool's processes start without __main__
+                self.submit_work()
+        finally:
+            self.started.set()
         pending = self.pending
         while True:
             self.submit_work()

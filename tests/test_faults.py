@@ -108,10 +108,10 @@ def test_a_full_disk_is_one_line_with_the_resume_command_and_resuming_finishes(t
     monkeypatch.chdir(tmp_path)
     real_write = results.write_atomic
 
-    def full_disk(path: Path, data) -> None:
+    def full_disk(path: Path, data, **options) -> None:
         if path.name.startswith("batch-"):  # the runs' records: runs are written a batch at a time
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        real_write(path, data)
+        real_write(path, data, **options)
 
     monkeypatch.setattr(results, "write_atomic", full_disk)
     code, _, err = agrifin("run", "county.yaml", *SMALL, "-o", "out", capsys=capsys, monkeypatch=monkeypatch)
