@@ -20,6 +20,7 @@ from simulation.credit_demand import FARM_BUSINESS, MICROCREDIT, CreditDemand
 from simulation.credit_guarantee import GuaranteeHooks
 from simulation.differentiation import Differentiation
 from simulation.ledger import Ledger
+from simulation.loan_products import LendingRound
 from simulation.loans import (
     ACTIVE,
     HOUSEHOLD,
@@ -30,11 +31,12 @@ from simulation.loans import (
     LoanBook,
     debtors_of,
 )
+from simulation.registry import LOAN_PRODUCTS, section_of
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
 from simulation.waterfall import LossWaterfall
 
-PRODUCTS = ("microcredit", "farm_business", "cooperative", "enterprise_working_capital")
+PRODUCTS = LOAN_PRODUCTS.names()  # codes in the loan book, in lending order
 BRANCH, ONLINE = 0, 1
 
 
@@ -81,7 +83,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         # online channel advertises in the apps they use
         online_reach = households.digital & self.credit.channels.online.enabled
         self.aware = (setup.random(households.n) < self.credit.demand.awareness) | self.in_liaison | online_reach
-        self.terms = [getattr(self.credit.products, name) for name in PRODUCTS]
+        self.terms = [section_of(scenario, product.terms) for product in LOAN_PRODUCTS]
         self.month_stats: dict[str, float] = {}
         self.interest_received_early = np.zeros(len(banks))  # interest paid outside servicing this month
         self.order_financed = np.zeros(households.n, bool)  # set by the value chain: active contracts
@@ -271,7 +273,11 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             "borrower_share": float(borrowers.mean()),
             "farm_credit_coverage": float(farm_borrowers.sum() / max(hh.farms_own_land.sum(), 1)),
             "loans_outstanding": outstanding,
-            **{f"loans_outstanding_{name}": float(by_product[i]) for i, name in enumerate(PRODUCTS)},
+            **{
+                f"loans_outstanding_{product.name}": float(by_product[code])
+                for code, product in enumerate(LOAN_PRODUCTS)
+                if product.reports_outstanding
+            },
             "npl_ratio": npl / outstanding if outstanding > 0 else 0.0,
             "npl_ratio_microcredit": _share(balance[micro & nonperforming].sum(), balance[micro].sum()),
             "npl_ratio_chain": _share(balance[chain & nonperforming].sum(), balance[chain].sum()),
@@ -302,40 +308,32 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         """Applications, screening and approval, then disbursement of loans whose lag has passed."""
         hh, s = self.households, self.streams
         # full-length draws every month, whoever applies (common random numbers)
-        opportunity_draw = s.application.random(hh.n)
-        project_return = np.maximum(
-            self.credit.demand.project_return_mean
-            + self.credit.demand.project_return_sd * s.investment.standard_normal(hh.n),
-            0.0,
+        lending = LendingRound(
+            opportunity=s.application.random(hh.n),
+            project_return=np.maximum(
+                self.credit.demand.project_return_mean
+                + self.credit.demand.project_return_sd * s.investment.standard_normal(hh.n),
+                0.0,
+            ),
+            screening_noise=s.screening.standard_normal(hh.n),
+            month=month,
+            month_of_year=month_of_year,
         )
-        screening_noise = s.screening.standard_normal(hh.n)
         self.diversion_draws = (s.diversion.random(hh.n), s.diversion.random(hh.n))
         live = self.book.live_rows()
         live = live[self.book.borrower_kind[live] == HOUSEHOLD]
         has_loan = np.zeros((len(PRODUCTS), hh.n), bool)
         has_loan[self.book.product[live], self.book.borrower[live]] = True
-        self.apply(
-            MICROCREDIT,
-            *self.microcredit_demand(opportunity_draw, project_return, has_loan[MICROCREDIT]),
-            screening_noise,
-            month,
-        )
-        self.apply(
-            FARM_BUSINESS,
-            *self.farm_investment_demand(opportunity_draw, project_return, has_loan[FARM_BUSINESS]),
-            screening_noise,
-            month,
-        )
-        # one farm loan at a time: the expansion loans just approved count
-        pending = self.book.rows_with(PENDING)
-        has_loan[FARM_BUSINESS, self.book.borrower[pending[self.book.product[pending] == FARM_BUSINESS]]] = True
-        if self.credit.demand.working_capital:
-            self.apply(
-                FARM_BUSINESS,
-                *self.working_capital_demand(month_of_year, has_loan[FARM_BUSINESS]),
-                screening_noise,
-                month,
-            )
+        # products in their lending order; each product's demand rules in theirs
+        for code, product in enumerate(LOAN_PRODUCTS):
+            for demand in product.demands:
+                applications = demand(self, lending, has_loan[code])
+                if applications is None:
+                    continue
+                self.apply(code, *applications, lending.screening_noise, month)
+                # one loan of a product at a time: the loans just approved count
+                pending = self.book.rows_with(PENDING)
+                has_loan[code, self.book.borrower[pending[self.book.product[pending] == code]]] = True
         self.disburse(month)
 
     def apply(

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+import simulation.loan_products  # noqa: F401  (registers the products)
 from simulation.loans import BULLET, EQUAL_INSTALMENTS, INVESTMENT, WORKING_CAPITAL
+from simulation.registry import LOAN_PRODUCTS
 
-MICROCREDIT, FARM_BUSINESS = 0, 1
+MICROCREDIT, FARM_BUSINESS = LOAN_PRODUCTS.index("microcredit"), LOAN_PRODUCTS.index("farm_business")
 
 
 class CreditDemand:
@@ -38,17 +40,10 @@ class CreditDemand:
         return applies, amount, project_return, np.full(n, terms.term_months), self.investment_terms(terms)
 
     def pricing(self, product: int) -> tuple[np.ndarray | float, np.ndarray | float]:
-        """Rate and subsidised share of interest of a product.
-
-        Per household for microcredit (they may differ by region and group), the
-        product's own for the others.
-        """
-        if product == MICROCREDIT:
-            values = self.differentiation.values
-            return (
-                values("credit.products.microcredit.rate"),
-                values("credit.products.microcredit.interest_subsidy_share"),
-            )
+        """Rate and subsidised share of interest of a product: its declared pricing, else its terms' own."""
+        declared = list(LOAN_PRODUCTS)[product]
+        if declared.pricing is not None:
+            return declared.pricing(self)
         terms = self.terms[product]
         return terms.rate, terms.interest_subsidy_share
 

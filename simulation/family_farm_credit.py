@@ -19,16 +19,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+import simulation.loan_products  # noqa: F401  (registers the products)
 from agents.bank import best_first_within
 from agents.family_farms import FAMILY_FARMS, FamilyFarms
 from simulation.loans import ACTIVE, EQUAL_INSTALMENTS, INVESTMENT, NONPERFORMING, PENDING, annuity_payment
+from simulation.registry import LOAN_PRODUCTS
 
 if TYPE_CHECKING:
     from simulation.credit import CreditMarket
     from simulation.scenario import Scenario
 
 FAMILY_FARM = 3  # borrower kind in the loan book (after household, cooperative, enterprise)
-FAMILY_FARM_PRODUCT = 4  # product code in the loan book (after the four of simulation.credit.PRODUCTS)
+FAMILY_FARM_PRODUCT = LOAN_PRODUCTS.index("family_farm")  # its code in the loan book
 PRODUCT_NAME = "family_farm"
 
 

@@ -303,7 +303,7 @@ class ValueChainModel(mesa.Model):
             hh.forget_shocks()
             self.enrol_dibao()
             self.warning = self.monitoring.lead_time(self.assessment.relapses, self.month)
-            self.insurance.enrol_anti_poverty()
+            self.insurance.new_insurance_year()
         else:
             self.assessment = None
         self.government.draw_central_funding()

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
+import simulation.monitoring_responses  # noqa: F401  (registers the responses, in order)
 from agents.government import Government
 from agents.households import REST_OF_WORLD, Households
 from simulation.credit import CreditMarket
 from simulation.differentiation import Differentiation
 from simulation.insurance import InsuranceMarket
+from simulation.registry import RESPONSES
 from simulation.scenario import Scenario
 
 
@@ -130,28 +132,14 @@ class MonitoringSystem:
 
     def respond(self, month: int, placement_draw: np.ndarray) -> None:
         """Assistance, loan restructuring, insurance enrolment and job placement for monitored households."""
-        hh, responses = self.households, self.terms.responses
+        hh = self.households
         flagged = np.flatnonzero(self.monitored)
         self.government.pay_to("monitoring_operations", REST_OF_WORLD, self.terms.operating_cost * hh.n)
         if flagged.size == 0:
             return
-        share = self.differentiation.values("monitoring.responses.assistance_share")[flagged]
-        # assistance closes part of the gap seen at the household's last review
-        gap = np.maximum(self.monitoring_line - self.observed_income[flagged], 0.0)
-        assistance = share * gap * hh.size[flagged] / 12.0
-        self.month_stats["assistance"] = self.government.pay_households("assistance", hh, assistance, flagged)
-        if responses.extend_loans:
-            self.month_stats["restructured"] = float(
-                self.credit.restructure_arrears(flagged, responses.extension_months, month)
-            )
-        if responses.enrol_anti_poverty_insurance:
-            self.insurance.enrol_households(flagged)
-        rate = self.differentiation.values("monitoring.responses.job_placement_rate")
-        jobless = flagged[hh.jobless_months[flagged] > 0]
-        placed = jobless[placement_draw[jobless] < rate[jobless]]
-        hh.jobless_months[placed] = 0
-        self.government.pay_to("job_placement", REST_OF_WORLD, responses.placement_cost * placed.size)
-        self.month_stats["placements"] = float(placed.size)
+        for response in RESPONSES:
+            if response.applies(self.terms):
+                response.respond(self, flagged, month, placement_draw)
 
     def lead_time(self, relapses: np.ndarray, month: int) -> tuple[float, float]:
         """At an assessment: share of relapses flagged beforehand, and their mean months of warning."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import model_validator
 
 from simulation.schema_base import Section, _check_shares, field
+from simulation.schema_credit import Products
 
 PARTIES = ("guarantor", "reguarantor", "bank", "government")
-GuaranteedProduct = Literal["microcredit", "farm_business", "cooperative", "enterprise_working_capital", "family_farm"]
-GUARANTEED_PRODUCTS: tuple[str, ...] = get_args(GuaranteedProduct)
+# every loan product's section can be named (the family-farm loan's terms sit with the family farms)
+GUARANTEED_PRODUCTS: tuple[str, ...] = (*Products.model_fields, "family_farm")
+GuaranteedProduct = Literal[GUARANTEED_PRODUCTS]
 
 
 class RiskShares(Section):
