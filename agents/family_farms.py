@@ -146,7 +146,7 @@ class FamilyFarms:
         ledger.pay(
             "family_farm_payout", FAMILY_FARMS, HOUSEHOLDS, draw, payer_rows=rows, payee_rows=self.operator[rows]
         )
-        households.farm_month[self.operator[rows]] += draw
+        households.book_income("farm", draw, self.operator[rows])
 
     def close_month(self, month: int) -> None:
         """Roll this month's net income into the farms' 12-month window."""

@@ -10,6 +10,7 @@ import numpy as np
 
 from agents.households import HOUSEHOLDS, REST_OF_WORLD
 from agents.population import GROUP_EX_POOR
+from agents.state import State
 
 if TYPE_CHECKING:
     from agents.households import Households, Payments
@@ -36,6 +37,14 @@ BUDGET_LINES = (
 )
 
 
+# the dibao record the government keeps on each household
+DIBAO_STATES = (
+    State("dibao", bool, False, "receives the minimum living guarantee (dibao)"),
+    State("dibao_base_pc", np.float64, 0, "per-capita income without dibao at enrolment (yuan per person)"),
+    State("dibao_year", np.float64, 0, "dibao top-ups paid since the last review (yuan)"),
+)
+
+
 class Government(mesa.Agent):
     """County government; each month's deficit is funded by higher levels (central transfers).
 
@@ -56,10 +65,7 @@ class Government(mesa.Agent):
     ) -> float:
         """Pay households under a budget line; the amount is also counted as their transfer income."""
         paid = self.ledger.pay(line, GOVERNMENT, HOUSEHOLDS, amount, payee_rows=rows)
-        if rows is None:
-            households.transfer_month += amount
-        else:
-            households.transfer_month[rows] += amount  # rows are distinct households
+        households.book_income("transfer", amount, rows)  # rows are distinct households
         self.spent[line] += paid
         return paid
 

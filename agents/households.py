@@ -7,11 +7,19 @@ in by the model. Population synthesis lives in ``agents/population.py``.
 
 from __future__ import annotations
 
+from functools import reduce
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 
+from agents.household_states import CAUSES as CAUSES  # re-exported: households' names
+from agents.household_states import COHORT_EX_POOR as COHORT_EX_POOR
+from agents.household_states import COHORT_GENERAL as COHORT_GENERAL
+from agents.household_states import COHORT_MONITORED as COHORT_MONITORED
+from agents.household_states import COHORTS as COHORTS
+from agents.household_states import HOUSEHOLD_STATES, INCOME_SOURCES
 from agents.levels import PriceLevels
+from agents.state import StateTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,11 +29,6 @@ if TYPE_CHECKING:
 HOUSEHOLDS = "households"
 REST_OF_WORLD = "rest_of_world"
 
-# cohorts fixed at month 0, as the monitoring system counts them
-COHORTS = ("ex_poor", "monitored", "general")
-COHORT_EX_POOR, COHORT_MONITORED, COHORT_GENERAL = 0, 1, 2
-# the monitoring system's risk types, by which a fall below the line is attributed
-CAUSES = ("illness", "disaster", "job_loss", "price_fall", "enterprise_loss", "debt_distress", "other")
 ILLNESS, DISASTER, JOB_LOSS, PRICE_FALL, ENTERPRISE_LOSS, DEBT_DISTRESS, OTHER = range(len(CAUSES))
 
 
@@ -49,7 +52,7 @@ class Assessment(NamedTuple):
     new_poor_base: np.ndarray
 
 
-class Households:
+class Households(StateTable):
     """State of every household in the county, one array element per household.
 
     Static traits: ``region``, ``village``, ``group``, ``size``, ``labour``, ``land``,
@@ -64,70 +67,45 @@ class Households:
         self.n = n
         self.params = scenario
         self.levels = PriceLevels.of_year(scenario, 0)
-        # static traits (filled by population synthesis)
-        self.region = np.zeros(n, np.int8)
-        self.village = np.zeros(n, np.int32)
-        self.group = np.zeros(n, np.int8)
-        self.size = np.ones(n, np.float64)
-        self.labour = np.zeros(n, np.float64)
-        self.migrants = np.zeros(n, np.float64)
-        self.land = np.zeros(n, np.float64)
-        self.crop = np.zeros(n, np.int8)
-        self.productivity = np.ones(n, np.float64)
-        self.farms_own_land = np.ones(n, bool)
-        self.land_with_farm = np.zeros(n, bool)  # operated by a family farm (its operator's, or leased to one)
-        self.enterprise_job = np.zeros(n, bool)  # one member works for the leading enterprise
-        self.digital = np.zeros(n, bool)
-        # money and productive capital
-        self.cash = np.zeros(n, np.float64)
-        self.assets = np.zeros(n, np.float64)
-        # production and work
-        self.planted = np.zeros(n, np.float64)  # share of land planted this season
-        self.season_inputs = np.zeros(n, np.float64)  # input cost of the season, charged at harvest
-        self.jobless_months = np.zeros(n, np.int16)
-        self.sick_months = np.zeros(n, np.int16)
-        self.medical_due = np.zeros(n, np.float64)  # out-of-pocket medical bill due this month
+        self.declare(*HOUSEHOLD_STATES)
         self.billed = np.zeros(0, np.int64)  # the households billed this month (few)
         empty = (np.zeros(0, np.int64), np.zeros(0, np.float64))
         self.medical_bills = [empty] * 12  # (households, bills) of each of the last 12 months, sparse
-        self.medical_12m = np.zeros(n, np.float64)  # out-of-pocket bills of the last 12 months
-        self.shock_loss = np.zeros((len(CAUSES), n), np.float32)  # yuan lost to each risk type since the assessment
-        self.unmet_need = np.zeros(n, np.float64)
         self.distress_sold_month = 0.0  # book value of assets sold in distress this month (yuan)
-        # income: this month by source, and the rolling 12 months
-        self.income_month = np.zeros(n, np.float64)
-        self.income_ring = np.zeros((12, n), np.float64)
-        self.income_12m = np.zeros(n, np.float64)
-        self.farm_month = np.zeros(n, np.float64)
-        self.wage_month = np.zeros(n, np.float64)
-        self.transfer_month = np.zeros(n, np.float64)
-        self.property_month = np.zeros(n, np.float64)  # land rent
-        self.dibao_year = np.zeros(n, np.float64)
-        self.insurance_month = np.zeros(n, np.float64)
-        # harvest outcome of this month, read by insurance
-        self.harvested_now = np.zeros(n, bool)
-        self.yield_shortfall = np.zeros(n, np.float64)  # 1 - yield factor at this month's harvest
-        self.crop_loss_month = np.zeros(n, np.float64)  # yuan of produce lost to weather and luck
-        # insurance cover
-        self.ag_insured = np.zeros(n, bool)  # agricultural policy for the current crop year
-        self.insured_value = np.zeros(n, np.float64)
-        self.ap_insured = np.zeros(n, bool)  # anti-poverty insurance for the year
-        self.hardship_year = np.zeros(n, np.float64)  # medical and crop losses since the last assessment
-        self.ap_paid_year = np.zeros(n, np.float64)
-        # cohort (fixed at month 0) and poverty history, updated at the annual assessment
-        self.cohort = np.full(n, COHORT_GENERAL, np.int8)
-        self.poor = np.zeros(n, bool)  # below the line at the last assessment
-        self.relapsed = np.zeros(n, bool)  # ex-poor cohort: relapsed at least once
-        self.dibao = np.zeros(n, bool)
-        self.dibao_base_pc = np.zeros(n, np.float64)
-        # credit: financed investment, what falls due next, credit record
-        self.invested = np.zeros(n, np.float64)
-        self.invest_return = np.zeros(n, np.float64)
-        self.pending_return = np.zeros(n, np.float64)
-        self.loan_due = np.zeros(n, np.float64)
-        self.blacklisted = np.zeros(n, bool)
-        self.assessed_income_pc = np.zeros(n, np.float64)
         self._input_bill: np.ndarray | None = None  # cache of input_bill(), see decide_land_use
+
+    def book_income(self, source: str, amount: np.ndarray | float, rows: np.ndarray | None = None) -> None:
+        """Count ``amount`` as this month's income from ``source`` (one of ``INCOME_SOURCES``), for ``rows`` or all.
+
+        The money itself moves through the ledger; this is the household's income account.
+        """
+        column = getattr(self, f"{source}_month")
+        if rows is None:
+            column += amount
+        else:
+            column[rows] += amount
+
+    def record_loss(self, cause: int, amount: np.ndarray | float, rows: np.ndarray) -> None:
+        """Count income lost to a risk type (``CAUSES``) since the assessment, for attributing relapse."""
+        self.shock_loss[cause, rows] += amount
+
+    def surrender_assets(self, wanted: np.ndarray, ledger: Payments) -> np.ndarray:
+        """Sell productive assets to raise ``wanted`` for a lender's recovery (own first, then financed ones).
+
+        Sold at the distress discount; returns each household's proceeds (yuan).
+        """
+        keep = 1.0 - self.params.assets.distress_sale_discount
+        from_own = np.minimum(self.assets, wanted / max(keep, 1e-9))
+        from_financed = np.minimum(self.invested, wanted / max(keep, 1e-9) - from_own)
+        proceeds = (from_own + from_financed) * keep
+        self.assets -= from_own
+        self.invested -= from_financed
+        ledger.pay("forced_asset_sales", REST_OF_WORLD, HOUSEHOLDS, proceeds)
+        return proceeds
+
+    def place_in_jobs(self, rows: np.ndarray) -> None:
+        """``rows`` find work again (a job placement)."""
+        self.jobless_months[rows] = 0
 
     # ------------------------------------------------------------------ derived measures
     @property
@@ -253,7 +231,7 @@ class Households:
         or enterprise), possibly net of a deducted loan repayment, which still counts as the
         household's income.
         """
-        self.farm_month[rows] += proceeds - self.season_inputs[rows]
+        self.book_income("farm", proceeds - self.season_inputs[rows], rows)
         self.planted[rows] = 0.0
         self.season_inputs[rows] = 0.0
 
@@ -270,8 +248,8 @@ class Households:
         self.assets *= 1.0 - self.params.assets.depreciation / 12.0
         ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
         ledger.pay("land_rent", REST_OF_WORLD, HOUSEHOLDS, rent_income, payee_rows=lessors)
-        self.farm_month += income
-        self.property_month[lessors] += rent_income
+        self.book_income("farm", income)
+        self.book_income("property", rent_income, lessors)
 
     def invest(self, rows: np.ndarray, amount: np.ndarray, ledger: Payments) -> None:
         """Spend loan money on the project (livestock, greenhouse, tools); its return blends in."""
@@ -315,7 +293,7 @@ class Households:
             return
         income = self.invested[rows] * self.invest_return[rows] / 12.0 * (1.0 - loss_by_region[self.region[rows]])
         ledger.pay("financed_investment_income", REST_OF_WORLD, HOUSEHOLDS, income, payee_rows=rows)
-        self.farm_month[rows] += income
+        self.book_income("farm", income, rows)
         self.invested[rows] *= 1.0 - depreciation / 12.0
 
     # ------------------------------------------------------------------ labour
@@ -340,7 +318,7 @@ class Households:
         local_wage = labour.local_wage * self.levels.wages * labour.local_work_months / 12.0 * self.productivity
         wages = migrants * migrant_wage + locals_ * local_wage
         ledger.pay("wages_migrant_local", REST_OF_WORLD, HOUSEHOLDS, wages)
-        self.wage_month += wages
+        self.book_income("wage", wages)
         # wages lost: to illness (a sick member), and to job loss (a migrant without work)
         sick = np.flatnonzero(self.sick_months > 0)
         sick_migrants = np.minimum(self.migrants[sick], 1.0) * (self.jobless_months[sick] == 0)
@@ -433,9 +411,7 @@ class Households:
         ``poverty.deduct_medical_costs`` the poverty test uses income net of them instead
         (:attr:`assessed_income`).
         """
-        self.income_month = (
-            self.farm_month + self.wage_month + self.transfer_month + self.insurance_month + self.property_month
-        )
+        self.income_month = reduce(np.add, (getattr(self, f"{source}_month") for source in INCOME_SOURCES))
         slot = month % 12
         self.income_12m += self.income_month - self.income_ring[slot]
         self.income_ring[slot] = self.income_month
@@ -458,11 +434,8 @@ class Households:
 
     def reset_month(self) -> None:
         """Clear this month's income by source before the month's phases run."""
-        self.farm_month[:] = 0.0
-        self.wage_month[:] = 0.0
-        self.transfer_month[:] = 0.0
-        self.insurance_month[:] = 0.0
-        self.property_month[:] = 0.0
+        for source in INCOME_SOURCES:
+            getattr(self, f"{source}_month")[:] = 0.0
         self.harvested_now[:] = False
         self.crop_loss_month[:] = 0.0
         self.distress_sold_month = 0.0

@@ -16,6 +16,7 @@ import numpy as np
 from agents.bank import Bank
 from agents.government import Government
 from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
+from agents.state import State
 from simulation.credit_demand import FARM_BUSINESS, MICROCREDIT, CreditDemand
 from simulation.credit_guarantee import GuaranteeHooks
 from simulation.differentiation import Differentiation
@@ -36,6 +37,7 @@ from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
 from simulation.waterfall import LossWaterfall
 
+CREDIT_STATES = (State("blacklisted", bool, False, "excluded from credit after a written-off loan"),)
 PRODUCTS = LOAN_PRODUCTS.names()  # codes in the loan book, in lending order
 BRANCH, ONLINE = 0, 1
 
@@ -64,6 +66,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         self.differentiation = differentiation
         self.credit = scenario.credit
         self.households = households
+        households.declare(*CREDIT_STATES)
         self.banks = banks
         self.government = government
         self.book = book
@@ -145,17 +148,10 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         # recovery from households' assets (cooperatives and enterprises have none left to sell)
         household = book.borrower_kind[rows] == HOUSEHOLD
         borrower = np.where(household, book.borrower[rows], 0)
-        keep = 1.0 - self.params.assets.distress_sale_discount
         # a borrower with several written-off loans sells assets once for all of them
         sought = self.credit.recovery_share * exposure * household
         wanted = np.bincount(borrower, weights=sought, minlength=hh.n)
-        # own productive assets are sold first, then those the loans financed
-        from_own = np.minimum(hh.assets, wanted / max(keep, 1e-9))
-        from_financed = np.minimum(hh.invested, wanted / max(keep, 1e-9) - from_own)
-        proceeds = (from_own + from_financed) * keep
-        hh.assets -= from_own
-        hh.invested -= from_financed
-        self.ledger.pay("forced_asset_sales", REST_OF_WORLD, HOUSEHOLDS, proceeds)
+        proceeds = hh.surrender_assets(wanted, self.ledger)
         recovered = sought * np.divide(proceeds, wanted, out=np.zeros(hh.n), where=wanted > 0)[borrower]
         residual = exposure - recovered
         guaranteed = book.guaranteed[rows]

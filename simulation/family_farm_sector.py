@@ -217,7 +217,7 @@ class FamilyFarmSector:
             payer_rows=lead[self.worker_village],
             payee_rows=self.workers,
         )
-        hh.wage_month[self.workers] += earned
+        hh.book_income("wage", earned, self.workers)
         self.village_wages += filled * wage
         farms.income_month -= pay
         self.hired_year += pay
@@ -262,7 +262,7 @@ class FamilyFarmSector:
         farms.machinery[failed] = 0.0
         self.lending.recover(failed, month)
         operators = farms.operator[failed]
-        hh.shock_loss[ENTERPRISE_LOSS, operators] += np.maximum(farms.income_ring[:, failed].sum(axis=0), 0.0)
+        hh.record_loss(ENTERPRISE_LOSS, np.maximum(farms.income_ring[:, failed].sum(axis=0), 0.0), operators)
         # workers lose the farm wages the failed farms paid in their village (this year's or last year's bill)
         villages = self.village_supply.size
         hired = self.hired_year + self.hired_before
@@ -277,9 +277,8 @@ class FamilyFarmSector:
             where=self.village_supply > 0,
         )
         affected = np.flatnonzero(per_month[self.worker_village] > 0)
-        hh.shock_loss[ENTERPRISE_LOSS, self.workers[affected]] += (
-            self.worker_months[affected] * per_month[self.worker_village[affected]]
-        )
+        lost_wages = self.worker_months[affected] * per_month[self.worker_village[affected]]
+        hh.record_loss(ENTERPRISE_LOSS, lost_wages, self.workers[affected])
         farms.active[failed] = False
         farms.failed_month[failed] = month
         self.market.end_leases_of(failed)

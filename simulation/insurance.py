@@ -17,10 +17,15 @@ import simulation.insurance_anti_poverty  # noqa: F401
 from agents.government import Government
 from agents.households import HOUSEHOLDS, Households
 from agents.insurer import INSURER, Insurer
+from agents.state import State
 from simulation.credit import CreditMarket
 from simulation.ledger import Ledger
 from simulation.registry import INSURANCE_PRODUCTS, section_of
 from simulation.scenario import Scenario
+
+INSURANCE_STATES = (
+    State("hardship_year", np.float64, 0, "medical bills and crop losses since the last assessment (yuan)"),
+)
 
 
 class InsuranceMarket:
@@ -38,6 +43,7 @@ class InsuranceMarket:
         self.params = scenario
         self.terms = scenario.insurance
         self.households = households
+        households.declare(*INSURANCE_STATES, *(state for product in INSURANCE_PRODUCTS for state in product.states))
         self.insurer = insurer
         self.government = government
         self.credit = credit
@@ -88,7 +94,7 @@ class InsuranceMarket:
             to_household = self.credit.repay_arrears_from(INSURER, payout)
         rows = claimants[to_household[claimants] > 0]  # arrears repaid from a claim never exceed it
         self.ledger.pay("insurance_claims", INSURER, HOUSEHOLDS, to_household[rows], payee_rows=rows)
-        self.households.insurance_month[claimants] += payout[claimants]
+        self.households.book_income("insurance", payout[claimants], claimants)
         total = float(payout.sum())  # over every household, as the books have always summed it
         self.insurer.book_claims(total)
         self.month_stats[kind] += total

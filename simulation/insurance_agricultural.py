@@ -14,11 +14,16 @@ import numpy as np
 
 from agents.households import HOUSEHOLDS
 from agents.insurer import INSURER
+from agents.state import State
 from simulation.registry import INSURANCE_PRODUCTS, InsuranceProduct
 
 if TYPE_CHECKING:
     from simulation.insurance import InsuranceMarket
 
+AGRICULTURAL_STATES = (
+    State("ag_insured", bool, False, "holds agricultural insurance for the current crop year"),
+    State("insured_value", np.float64, 0, "value insured for the current crop (yuan)"),
+)
 REFERENCE_FARMER_SHARE = 0.25  # the farmer's share of the premium under the ~75% subsidy rule
 
 
@@ -84,4 +89,6 @@ def settle_harvest_claims(market: InsuranceMarket, region_loss: np.ndarray) -> N
     hh.ag_insured &= ~hh.harvested_now
 
 
-INSURANCE_PRODUCTS.register(InsuranceProduct("agricultural", "insurance.agricultural", month=insure_crops))
+INSURANCE_PRODUCTS.register(
+    InsuranceProduct("agricultural", "insurance.agricultural", month=insure_crops, states=AGRICULTURAL_STATES)
+)

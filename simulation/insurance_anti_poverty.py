@@ -12,10 +12,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.insurer import INSURER
+from agents.state import State
 from simulation.registry import INSURANCE_PRODUCTS, InsuranceProduct
 
 if TYPE_CHECKING:
     from simulation.insurance import InsuranceMarket
+
+ANTI_POVERTY_STATES = (
+    State("ap_insured", bool, False, "holds anti-poverty insurance for the year"),
+    State("ap_paid_year", np.float64, 0, "anti-poverty claims paid since the last assessment (yuan)"),
+)
 
 
 def settle_claims(
@@ -65,5 +71,11 @@ def settle_anti_poverty_claims(market: InsuranceMarket) -> None:
 
 
 INSURANCE_PRODUCTS.register(
-    InsuranceProduct("anti_poverty", "insurance.anti_poverty", month=settle_claims, at_assessment=enrol_anti_poverty)
+    InsuranceProduct(
+        "anti_poverty",
+        "insurance.anti_poverty",
+        month=settle_claims,
+        at_assessment=enrol_anti_poverty,
+        states=ANTI_POVERTY_STATES,
+    )
 )

@@ -169,14 +169,14 @@ class LandMarket:
         share = np.divide(np.minimum(np.maximum(farms.cash, 0.0), due), due, out=np.ones(farms.m), where=due > 0)
         paid = owed * share[farm]
         self.ledger.pay("land_rent", FAMILY_FARMS, HOUSEHOLDS, paid, payer_rows=farm, payee_rows=rows)
-        hh.property_month[rows] += paid
+        hh.book_income("property", paid, rows)
         farms.income_month -= np.bincount(farm, weights=paid, minlength=farms.m)
         self.stats["rent_paid"] = self.stats.get("rent_paid", 0.0) + float(paid.sum())
         self.stats["rent_ex_poor"] = self.stats.get("rent_ex_poor", 0.0) + float(
             paid[hh.cohort[rows] == COHORT_EX_POOR].sum()
         )
         # the unpaid rent is income the lessors lose to the farm's failure
-        hh.shock_loss[ENTERPRISE_LOSS, rows] += owed - paid
+        hh.record_loss(ENTERPRISE_LOSS, owed - paid, rows)
         return np.flatnonzero(share < 1.0 - 1e-9)
 
     def annual_rent(self) -> np.ndarray:
@@ -192,7 +192,7 @@ class LandMarket:
         gone = np.zeros(self.farms.m, bool)
         gone[failed] = True
         rows = self.leased[gone[self.lease_farm[self.leased]]]
-        hh.shock_loss[ENTERPRISE_LOSS, rows] += self.lease_rent[rows] * hh.land[rows]
+        hh.record_loss(ENTERPRISE_LOSS, self.lease_rent[rows] * hh.land[rows], rows)
         self.release(rows)
 
     def measure(self) -> dict[str, float]:

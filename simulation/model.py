@@ -12,7 +12,7 @@ import pandas as pd
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from agents.bank import Bank
-from agents.government import BUDGET_LINES, GOVERNMENT, Government
+from agents.government import BUDGET_LINES, DIBAO_STATES, GOVERNMENT, Government
 from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
 from agents.households import HOUSEHOLDS, Assessment
 from agents.insurer import INSURER, Insurer
@@ -80,6 +80,7 @@ class ValueChainModel(mesa.Model):
         self.weather = Weather(scenario, self.n_villages)
         self.prices = Prices(scenario)
         self.government = Government(self, scenario.transfers, self.ledger)
+        self.households.declare(*DIBAO_STATES)
         self.differentiation = Differentiation(scenario, self.households.region, self.households.group)
         self.ledger.open_array_sector(HOUSEHOLDS, self.households.cash)
         self.ledger.open_scalar_sector(GOVERNMENT, self.government)

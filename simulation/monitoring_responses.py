@@ -45,7 +45,7 @@ def place_in_jobs(system: MonitoringSystem, flagged: np.ndarray, month: int, pla
     rate = system.differentiation.values("monitoring.responses.job_placement_rate")
     jobless = flagged[hh.jobless_months[flagged] > 0]
     placed = jobless[placement_draw[jobless] < rate[jobless]]
-    hh.jobless_months[placed] = 0
+    hh.place_in_jobs(placed)
     system.government.pay_to("job_placement", REST_OF_WORLD, responses.placement_cost * placed.size)
     system.month_stats["placements"] = float(placed.size)
 

@@ -89,12 +89,14 @@ class InsuranceProduct:
         month: the product's monthly work in the insurance phase (sales, triggers,
             payouts), called with the insurance market and the month's context when enabled.
         at_assessment: its work at the annual assessment (a year's cover bought), or None.
+        states: the household columns it keeps (``agents.state.State``), declared when the market opens.
     """
 
     name: str
     terms: str
     month: Callable[..., None]
     at_assessment: Callable[..., None] | None = None
+    states: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ class ValueChain:
         spot_value = spot_value * (1.0 + gain * contracted)
         # a contract whose enterprise failed: the services' gain is income lost to the enterprise's failure
         lapsed = (self.contract[rows] >= 0) & ~contracted
-        hh.shock_loss[ENTERPRISE_LOSS, rows[lapsed]] += spot_value[lapsed] * gain[lapsed]
+        hh.record_loss(ENTERPRISE_LOSS, spot_value[lapsed] * gain[lapsed], rows[lapsed])
         proceeds = spot_value.copy()
         if contracted.any():
             contracted = self.side_sell(rows, contracted, spot, trust_draw)
@@ -236,10 +236,10 @@ class ValueChain:
                 continue
             wage = np.full(workers.size, enterprise.terms.wage * hh.levels.wages)
             if not enterprise.active:  # its former workers lose the wage
-                hh.shock_loss[ENTERPRISE_LOSS, workers] += wage
+                hh.record_loss(ENTERPRISE_LOSS, wage, workers)
                 continue
             self.ledger.pay("enterprise_wages", enterprise.sector, HOUSEHOLDS, wage, payee_rows=workers)
-            hh.wage_month[workers] += wage
+            hh.book_income("wage", wage, workers)
 
     def fail(self, enterprise: LeadingEnterprise, month: int) -> None:
         """Default: contracts and jobs lapse from next month; its loans become non-performing now."""
