@@ -31,24 +31,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from simulation.month import PHASES
 from simulation.profiling import timed
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 # The phases of ValueChainModel.step, in their fixed order (docs/ODD.md, process overview).
-PHASES = (
-    "apply_shocks",
-    "produce",
-    "work",
-    "insure",
-    "support",
-    "consume",
-    "service_loans",
-    "lend",
-    "monitor",
-    "account",
-)
 RESET = "reset_month"  # Households.reset_month, called by step before the phases
 OTHER = "other"  # the rest of a step: Mesa's event scheduling, the step body itself, the timers
 MEASURE = "measure"  # ValueChainModel.measure, called inside account (metrics incl. the Gini)

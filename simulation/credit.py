@@ -32,6 +32,7 @@ from simulation.loans import (
     LoanBook,
     debtors_of,
 )
+from simulation.month import MonthContext
 from simulation.registry import LOAN_PRODUCTS, section_of
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
@@ -89,11 +90,11 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         self.terms = [section_of(scenario, product.terms) for product in LOAN_PRODUCTS]
         self.month_stats: dict[str, float] = {}
         self.interest_received_early = np.zeros(len(banks))  # interest paid outside servicing this month
-        self.order_financed = np.zeros(households.n, bool)  # set by the value chain: active contracts
 
     # ------------------------------------------------------------------ servicing
-    def service(self, month: int) -> None:
+    def service(self, context: MonthContext) -> None:
         """Collect what falls due, age arrears, default, write off, and close the banks' books."""
+        month = context.month
         hh, book = self.households, self.book
         due = book.due_this_month(month)
         borrower = book.borrower[due.rows]
@@ -300,9 +301,9 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         }
 
     # ------------------------------------------------------------------ lending
-    def lend(self, month: int, month_of_year: int) -> None:
+    def lend(self, context: MonthContext) -> None:
         """Applications, screening and approval, then disbursement of loans whose lag has passed."""
-        hh, s = self.households, self.streams
+        hh, s, month = self.households, context.streams, context.month
         # full-length draws every month, whoever applies (common random numbers)
         lending = LendingRound(
             opportunity=s.application.random(hh.n),
@@ -313,7 +314,8 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
             ),
             screening_noise=s.screening.standard_normal(hh.n),
             month=month,
-            month_of_year=month_of_year,
+            month_of_year=context.month_of_year,
+            order_financed=context.order_financed,
         )
         self.diversion_draws = (s.diversion.random(hh.n), s.diversion.random(hh.n))
         live = self.book.live_rows()
@@ -326,7 +328,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
                 applications = demand(self, lending, has_loan[code])
                 if applications is None:
                     continue
-                self.apply(code, *applications, lending.screening_noise, month)
+                self.apply(code, *applications, lending)
                 # one loan of a product at a time: the loans just approved count
                 pending = self.book.rows_with(PENDING)
                 has_loan[code, self.book.borrower[pending[self.book.product[pending] == code]]] = True
@@ -340,11 +342,11 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         true_return: np.ndarray,
         term: np.ndarray,
         repayment_and_purpose: tuple[int, int],
-        screening_noise: np.ndarray,
-        month: int,
+        lending: LendingRound,
     ) -> None:
         """Route applications through a channel, screen them, and book approved loans as pending."""
         hh, terms, channels = self.households, self.terms[product], self.credit.channels
+        screening_noise, month = lending.screening_noise, lending.month
         rows = np.flatnonzero(applies)  # few: the channel and its cost are worked out for them only
         online = channels.online.enabled & hh.digital[rows]
         branch = channels.branch.enabled & ~online
@@ -357,7 +359,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         self.ledger.pay("loan_transaction_cost", HOUSEHOLDS, REST_OF_WORLD, cost, payer_rows=rows)
         noise_factor = np.where(self.in_liaison[rows], channels.liaison.screening_noise_factor, 1.0)
         # a contract is information: order-financing applications are screened more accurately
-        chain = self.order_financed[rows] & (repayment_and_purpose[1] == WORKING_CAPITAL)
+        chain = lending.order_financed[rows] & (repayment_and_purpose[1] == WORKING_CAPITAL)
         noise_factor = noise_factor * np.where(chain, self.params.value_chain.chain_screening_factor, 1.0)
         # credit-linked insurance: an insured borrower gets a better score and a lower rate
         linked = self.params.insurance.credit_linked

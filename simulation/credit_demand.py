@@ -19,7 +19,7 @@ class CreditDemand:
     """Demand for credit.
 
     Uses the credit market's ``households``, ``params``, ``credit``, ``terms``, ``aware``,
-    ``differentiation`` and ``order_financed``.
+    and ``differentiation``.
     """
 
     def microcredit_demand(self, opportunity_draw: np.ndarray, project_return: np.ndarray, has_loan: np.ndarray):
@@ -79,7 +79,7 @@ class CreditDemand:
         at_risk = hh.assessed_income_pc[everyone] < hh.levels.monitoring_line
         return ((hh.group[everyone] == 0) | at_risk) & ~hh.blacklisted[everyone]
 
-    def working_capital_demand(self, month_of_year: int, has_loan: np.ndarray):
+    def working_capital_demand(self, month_of_year: int, has_loan: np.ndarray, order_financed: np.ndarray):
         """Farming households whose cash will not cover the coming planting's inputs.
 
         They apply early enough for the loan to arrive the month before planting: one month
@@ -104,7 +104,7 @@ class CreditDemand:
         bill = hh.input_bill(rows)
         gap = bill - np.maximum(hh.cash[rows] - hh.subsistence(rows), 0.0)
         # order financing: a contracted farmer borrows the whole input bill against the contract
-        chain = self.order_financed[rows]
+        chain = order_financed[rows]
         need = np.where(chain, bill, gap)
         wants = plants_next_month & (need >= terms.min_amount) & ~has_loan[rows] & ~hh.blacklisted[rows]
         wants &= (self.aware[rows] | chain) & terms.enabled

@@ -29,6 +29,7 @@ from simulation.land_market import RENTS_OUT, RUNS_FARM, LandMarket
 if TYPE_CHECKING:
     from simulation.credit import CreditMarket
     from simulation.ledger import Ledger
+    from simulation.month import MonthContext
     from simulation.rng import RandomStreams
     from simulation.scenario import Scenario
     from simulation.shocks import Weather
@@ -88,9 +89,11 @@ class FamilyFarmSector:
         return np.maximum(self.farms.target - self.farms.operated, 0.0) * self.farms.active
 
     # ------------------------------------------------------------------ phase 2: production
-    def produce(self, month: int, month_of_year: int, year: int, price: np.ndarray, weather: Weather, luck_draw):
+    def produce(self, context: MonthContext, luck_draw: np.ndarray) -> None:
         """Land market in its month, inputs at planting, harvest, rent after harvest, payout, machinery wear."""
         farms = self.farms
+        month, month_of_year, year = context.month, context.month_of_year, context.year
+        price, weather = context.prices.index, context.weather
         self.stats, self.market.stats, self.lending.stats = {}, {}, {}
         if farms.m == 0:
             return
@@ -184,8 +187,9 @@ class FamilyFarmSector:
         ex_poor = hh.cohort[self.workers] == COHORT_EX_POOR
         self.ex_poor_supply = np.bincount(self.worker_village, weights=self.worker_months * ex_poor, minlength=villages)
 
-    def work(self, month_of_year: int) -> None:
+    def work(self, context: MonthContext) -> None:
         """Farms in season hire local labour months, as far as the village's workers and their cash go."""
+        month_of_year = context.month_of_year
         farms, hh = self.farms, self.households
         self.stats["hired_months"] = 0.0
         if farms.m == 0:
@@ -226,17 +230,19 @@ class FamilyFarmSector:
         self.stats["wages_ex_poor"] = float((worker_share * self.ex_poor_supply).sum() * wage)
 
     # ------------------------------------------------------------------ phases 7 and 8: credit
-    def service(self, month: int) -> None:
+    def service(self, context: MonthContext) -> None:
         """Farms pay their loans; a farm whose loan defaults fails."""
         if self.farms.m:
-            self.fail(self.lending.service(month), month)
+            self.fail(self.lending.service(context.month), context.month)
 
-    def lend(self, month: int, month_of_year: int) -> None:
+    def lend(self, context: MonthContext) -> None:
         """The month before the land market, farms with an expansion plan apply for a family-farm loan."""
-        farms = self.farms
+        farms, month, month_of_year = self.farms, context.month, context.month_of_year
         if farms.m == 0 or month_of_year != (self.params.land_market.month - 2) % 12 + 1:
             return
-        draw = self.streams.stream("family_farm_screening").standard_normal(farms.m)  # every year, whatever the policy
+        draw = context.streams.stream("family_farm_screening").standard_normal(
+            farms.m
+        )  # every year, whatever the policy
         rent = self.market.rent[farms.village]
         inputs = self.input_cost()
         gap = self.gap()
@@ -291,10 +297,10 @@ class FamilyFarmSector:
         self.stats["failures"] = self.stats.get("failures", 0.0) + float(failed.size)
 
     # ------------------------------------------------------------------ accounting and outcomes
-    def close_month(self, month: int) -> None:
+    def close_month(self, context: MonthContext) -> None:
         """Roll the farms' net income into their 12-month window."""
         if self.farms.m:
-            self.farms.close_month(month)
+            self.farms.close_month(context.month)
 
     def land_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """The households renting out to a family farm or running one (ascending) and their land group.

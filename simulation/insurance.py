@@ -20,6 +20,7 @@ from agents.insurer import INSURER, Insurer
 from agents.state import State
 from simulation.credit import CreditMarket
 from simulation.ledger import Ledger
+from simulation.month import MonthContext
 from simulation.registry import INSURANCE_PRODUCTS, section_of
 from simulation.scenario import Scenario
 
@@ -54,14 +55,15 @@ class InsuranceMarket:
         self.month_stats: dict[str, float] = {}
 
     # ------------------------------------------------------------------ the month
-    def insure(self, month_of_year: int, region_loss: np.ndarray, uptake_draw: np.ndarray) -> None:
-        """Settle this month's harvest claims, sell cover to this month's planters, pay anti-poverty claims."""
-        self.insurer.new_month(january=month_of_year == 1)
+    def insure(self, context: MonthContext) -> None:
+        """Each enabled product in turn: claims on this month's triggers, cover sold to this month's buyers."""
+        uptake_draw = context.streams.insurance.random(self.households.n)  # full length every month
+        self.insurer.new_month(january=context.month_of_year == 1)
         self.record_hardship()
         self.month_stats = dict.fromkeys(("ag_claims", "ap_claims", "premium_subsidy", "ag_premiums"), 0.0)
         for product in INSURANCE_PRODUCTS:
             if section_of(self.params, product.terms).enabled:
-                product.month(self, month_of_year, region_loss, uptake_draw)
+                product.month(self, context, uptake_draw)
 
     def new_insurance_year(self) -> None:
         """At the assessment: hardship counts restart, and each enabled product's annual work (a year's cover)."""

@@ -19,6 +19,7 @@ from simulation.registry import INSURANCE_PRODUCTS, InsuranceProduct
 
 if TYPE_CHECKING:
     from simulation.insurance import InsuranceMarket
+    from simulation.month import MonthContext
 
 AGRICULTURAL_STATES = (
     State("ag_insured", bool, False, "holds agricultural insurance for the current crop year"),
@@ -27,10 +28,10 @@ AGRICULTURAL_STATES = (
 REFERENCE_FARMER_SHARE = 0.25  # the farmer's share of the premium under the ~75% subsidy rule
 
 
-def insure_crops(market: InsuranceMarket, month_of_year: int, region_loss: np.ndarray, uptake_draw: np.ndarray) -> None:
+def insure_crops(market: InsuranceMarket, context: MonthContext, uptake_draw: np.ndarray) -> None:
     """This month's harvest claims, then cover for this month's planters."""
-    settle_harvest_claims(market, region_loss)
-    sell_agricultural_cover(market, month_of_year, uptake_draw)
+    settle_harvest_claims(market, context.weather.loss)
+    sell_agricultural_cover(market, context.month_of_year, uptake_draw)
 
 
 def uptake_chance(market: InsuranceMarket, rows: np.ndarray | None = None) -> np.ndarray:

@@ -17,6 +17,7 @@ from simulation.registry import INSURANCE_PRODUCTS, InsuranceProduct
 
 if TYPE_CHECKING:
     from simulation.insurance import InsuranceMarket
+    from simulation.month import MonthContext
 
 ANTI_POVERTY_STATES = (
     State("ap_insured", bool, False, "holds anti-poverty insurance for the year"),
@@ -24,9 +25,7 @@ ANTI_POVERTY_STATES = (
 )
 
 
-def settle_claims(
-    market: InsuranceMarket, month_of_year: int, region_loss: np.ndarray, uptake_draw: np.ndarray
-) -> None:
+def settle_claims(market: InsuranceMarket, context: MonthContext, uptake_draw: np.ndarray) -> None:
     """This month's anti-poverty claims."""
     settle_anti_poverty_claims(market)
 

@@ -28,6 +28,7 @@ class LendingRound(NamedTuple):
     screening_noise: np.ndarray  # the bank's estimation error, standard normal
     month: int
     month_of_year: int
+    order_financed: np.ndarray  # households whose contract backs an order-financing loan this month
 
 
 def microcredit_demand(market: CreditMarket, lending: LendingRound, has_loan: np.ndarray):
@@ -50,7 +51,7 @@ def working_capital_demand(market: CreditMarket, lending: LendingRound, has_loan
     """Farming households short of the coming planting's input cash (when working-capital loans are offered)."""
     if not market.credit.demand.working_capital:
         return None
-    return market.working_capital_demand(lending.month_of_year, has_loan)
+    return market.working_capital_demand(lending.month_of_year, has_loan, lending.order_financed)
 
 
 LOAN_PRODUCTS.register(

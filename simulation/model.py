@@ -27,6 +27,7 @@ from simulation.ledger import Ledger
 from simulation.loans import LoanBook
 from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
 from simulation.monitoring import MonitoringSystem
+from simulation.month import PHASES, MonthContext
 from simulation.outcomes import CohortOutcomes, county_cohorts, scaled_to_county
 from simulation.rng import RandomStreams
 from simulation.scenario import REGIONS, Scenario, apply_overrides, load_scenario, scenario_from_dict
@@ -178,17 +179,24 @@ class ValueChainModel(mesa.Model):
         """One month, in the fixed order of docs/ODD.md (process overview)."""
         self.month += 1
         self.households.reset_month()
-        self.apply_shocks()
-        self.produce()
-        self.work()
-        self.insure()
-        self.support()
-        self.consume()
-        self.service_loans()
-        self.lend()
-        self.monitor()
-        self.account()
+        month = self.open_month()
+        for phase in PHASES:  # apply_shocks, produce, work, insure, support, consume, service_loans, lend, ...
+            getattr(self, phase)(month)
         self.running = self.month < self.params.months
+
+    def open_month(self) -> MonthContext:
+        """The context every phase of this month receives."""
+        return MonthContext(
+            month=self.month,
+            month_of_year=self.month_of_year,
+            year=self.year,
+            calendar_year=self.calendar_year,
+            weather=self.weather,
+            prices=self.prices,
+            streams=self.streams,
+            ledger=self.ledger,
+            order_financed=np.zeros(self.households.n, bool),
+        )
 
     @property
     def month_of_year(self) -> int:
@@ -216,104 +224,99 @@ class ValueChainModel(mesa.Model):
         return self.month % 12 == 0
 
     # ------------------------------------------------------------------ phases
-    def apply_shocks(self) -> None:
+    def apply_shocks(self, month: MonthContext) -> None:
         """New year's price levels and weather (each January), village luck, prices, illness, job losses."""
-        hh, s = self.households, self.streams
-        if self.month_of_year == 1:
-            hh.levels = PriceLevels.of_year(self.params, self.year)
-            self.weather.new_year(self.year, s.weather)
-        self.weather.new_month(s.village_yield)
-        self.prices.new_month(self.month, s.price)
+        hh, s = self.households, month.streams
+        if month.month_of_year == 1:
+            hh.levels = PriceLevels.of_year(self.params, month.year)
+            month.weather.new_year(month.year, s.weather)
+        month.weather.new_month(s.village_yield)
+        month.prices.new_month(month.month, s.price)
         hh.fall_ill(s.health.random(hh.n), s.health.standard_normal(hh.n))
         hh.update_jobs(s.jobs.random(hh.n))
 
-    def produce(self) -> None:
+    def produce(self, month: MonthContext) -> None:
         """Family farms (land market, season), inputs at planting, harvest sales, asset damage, asset income."""
-        hh, sd = self.households, self.params.farming.yield_noise_sd
-        luck_draw = self.streams.stream("yield").standard_normal(hh.n)  # full length every month
-        hh.fail_projects(self.streams.project.random(hh.n, dtype=np.float32))
-        self.family_farms.produce(self.month, self.month_of_year, self.year, self.prices.index, self.weather, luck_draw)
-        hh.buy_inputs(self.month_of_year, self.ledger)
-        rows = hh.harvesting(self.month_of_year)
+        hh, sd, weather = self.households, self.params.farming.yield_noise_sd, month.weather
+        luck_draw = month.streams.stream("yield").standard_normal(hh.n)  # full length every month
+        hh.fail_projects(month.streams.project.random(hh.n, dtype=np.float32))
+        self.family_farms.produce(month, luck_draw)
+        hh.buy_inputs(month.month_of_year, month.ledger)
+        rows = hh.harvesting(month.month_of_year)
         luck = np.exp(sd * luck_draw[rows] - 0.5 * sd**2)
-        weather_loss = self.weather.loss[hh.region[rows]]
-        yield_factor = self.weather.yield_factor(hh.region, hh.village, luck, rows)
-        value = hh.harvest(rows, yield_factor, self.prices.index, weather_loss)
+        weather_loss = weather.loss[hh.region[rows]]
+        yield_factor = weather.yield_factor(hh.region, hh.village, luck, rows)
+        value = hh.harvest(rows, yield_factor, month.prices.index, weather_loss)
         hh.suffer_asset_damage(rows, self.params.weather.asset_damage * weather_loss)
-        self.value_chain.sell_harvest(
-            rows, value, self.prices.index, self.month, self.streams.side_selling.random(hh.n)
-        )
-        hh.earn_asset_income(self.ledger)
-        hh.earn_investment_income(self.weather.loss, self.params.credit.demand.depreciation, self.ledger)
+        self.value_chain.sell_harvest(month, rows, value)
+        hh.earn_asset_income(month.ledger)
+        hh.earn_investment_income(weather.loss, self.params.credit.demand.depreciation, month.ledger)
 
-    def work(self) -> None:
+    def work(self, month: MonthContext) -> None:
         """Migrant and casual local wages; wages of the leading enterprises and of family farms."""
-        self.households.earn_wages(self.ledger)
-        self.value_chain.pay_wages()
-        self.family_farms.work(self.month_of_year)
+        self.households.earn_wages(month.ledger)
+        self.value_chain.pay_wages(month)
+        self.family_farms.work(month)
 
-    def insure(self) -> None:
+    def insure(self, month: MonthContext) -> None:
         """Harvest claims, agricultural cover sold at planting, anti-poverty claims."""
-        self.insurance.insure(self.month_of_year, self.weather.loss, self.streams.insurance.random(self.households.n))
+        self.insurance.insure(month)
 
-    def support(self) -> None:
+    def support(self, month: MonthContext) -> None:
         """Government transfers (pensions and subsidies, dibao top-ups), medical assistance; the risk fund's budget."""
         hh = self.households
         self.government.pay_transfers(hh)
         self.government.pay_medical_assistance(hh, self.params)
-        if self.risk_fund is not None and self.month_of_year == 1:
+        if self.risk_fund is not None and month.month_of_year == 1:
             self.government.pay_to("risk_fund_replenishment", RISK_FUND, self.params.risk_fund.replenishment)
 
-    def consume(self) -> None:
+    def consume(self, month: MonthContext) -> None:
         """Subsistence, medical bills, discretionary spending, distress sales, investment."""
-        self.households.consume(self.ledger)
+        self.households.consume(month.ledger)
 
-    def service_loans(self) -> None:
+    def service_loans(self, month: MonthContext) -> None:
         """Repayments (households, institutions, family farms), arrears, default, write-off through the waterfall."""
         self.waterfall.new_month()
-        self.credit.service(self.month)
-        self.value_chain.service_institutions(self.month, self.year)
-        self.family_farms.service(self.month)
+        self.credit.service(month)
+        self.value_chain.service_institutions(month)
+        self.family_farms.service(month)
         if self.guarantor is not None:
             self.guarantor.set_aside_reserve()
 
-    def lend(self) -> None:
+    def lend(self, month: MonthContext) -> None:
         """Applications, screening, approval lag, disbursement; chain, cooperative and family-farm credit."""
-        self.value_chain.refresh()
-        self.credit.lend(self.month, self.month_of_year)
-        self.value_chain.lend(self.month, self.month_of_year)
-        self.family_farms.lend(self.month, self.month_of_year)
+        self.value_chain.publish_contracts(month)
+        self.credit.lend(month)
+        self.value_chain.lend(month)
+        self.family_farms.lend(month)
 
-    def monitor(self) -> None:
+    def monitor(self, month: MonthContext) -> None:
         """Early warning on households at risk, and assistance, restructuring, insurance and jobs for them."""
-        s, n = self.streams, self.households.n
-        detection, placement = s.monitoring.random(n), s.monitoring.random(n)
-        error = s.report_error.standard_normal(n, dtype=np.float32)
-        self.monitoring.monitor(self.month, self.weather.loss, detection, placement, error)
+        self.monitoring.monitor(month)
 
-    def account(self) -> None:
+    def account(self, month: MonthContext) -> None:
         """Close the books, roll income, assess poverty in December, record metrics; end snapshot last month."""
         hh = self.households
-        hh.close_month(self.month)
-        self.family_farms.close_month(self.month)
-        if self.is_assessment_month:
+        hh.close_month(month.month)
+        self.family_farms.close_month(month)
+        if month.is_assessment_month:
             self.assessment = hh.assess_poverty(self.levels.poverty_line)
-            if self.month >= 1:
-                self.cohorts.record_causes(self.assessment, self.calendar_year)
+            if month.month >= 1:
+                self.cohorts.record_causes(self.assessment, month.calendar_year)
                 self.cohorts.new_year()
             hh.forget_shocks()
             self.enrol_dibao()
-            self.warning = self.monitoring.lead_time(self.assessment.relapses, self.month)
+            self.warning = self.monitoring.lead_time(self.assessment.relapses, month.month)
             self.insurance.new_insurance_year()
         else:
             self.assessment = None
         self.government.draw_central_funding()
         imbalance = self.ledger.close_month()
-        if self.month >= 1:
+        if month.month >= 1:
             self.records.append(self.measure(imbalance))
             self.group_records.extend(breakdown(self))
             self.datacollector.collect(self)
-        if self.month == self.params.months:  # the last month: the run's end, however it is stepped
+        if month.month == self.params.months:  # the last month: the run's end, however it is stepped
             self.income_snapshots.append(income_sample(self, "end"))
 
     # ------------------------------------------------------------------ outcomes

@@ -27,6 +27,7 @@ from agents.households import REST_OF_WORLD, Households
 from simulation.credit import CreditMarket
 from simulation.differentiation import Differentiation
 from simulation.insurance import InsuranceMarket
+from simulation.month import MonthContext
 from simulation.registry import RESPONSES
 from simulation.scenario import Scenario
 
@@ -63,7 +64,14 @@ class MonitoringSystem:
         """Per-capita income below which a household is at risk (yuan per person per year)."""
         return self.households.levels.monitoring_line
 
-    def monitor(
+    def monitor(self, context: MonthContext) -> None:
+        """The month's reviews and responses, on full-length draws (detection, placement, reporting error)."""
+        s, n = context.streams, self.households.n
+        detection, placement = s.monitoring.random(n), s.monitoring.random(n)
+        error = s.report_error.standard_normal(n, dtype=np.float32)
+        self.review(context.month, context.weather.loss, detection, placement, error)
+
+    def review(
         self,
         month: int,
         region_loss: np.ndarray,

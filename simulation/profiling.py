@@ -1,6 +1,6 @@
 """Per-phase timing of model runs: which phase of the month costs what (``agrifin run --profile``).
 
-The phases are the calls listed in :meth:`ValueChainModel.step`, read from its source,
+The phases are ``simulation.month.PHASES``, the tuple :meth:`ValueChainModel.step` runs,
 so a phase added there is timed without touching this module. :meth:`PhaseProfile.attach`
 replaces each phase method *on one model instance* by a wrapper that adds its wall time
 (``time.perf_counter``) to the profile; the model's code is unchanged and other instances
@@ -16,9 +16,6 @@ the unrecorded spin-up months).
 
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,54 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulation.model import ValueChainModel
+from simulation.month import PHASES
 
 # sub-steps shown under their phase: (phase, method of the model called inside it)
 DETAILS = (("account", "measure"),)
 OTHER = "other"
-# the phases of ValueChainModel.step, in case its source cannot be read (a frozen install)
-FALLBACK_PHASES = (
-    "households.reset_month",
-    "apply_shocks",
-    "produce",
-    "work",
-    "insure",
-    "support",
-    "consume",
-    "service_loans",
-    "lend",
-    "monitor",
-    "account",
-)
 
 
 def phase_names() -> tuple[str, ...]:
-    """The calls of :meth:`ValueChainModel.step` on the model or its parts, in order.
-
-    ``self.apply_shocks()`` gives ``"apply_shocks"``; ``self.households.reset_month()``
-    gives ``"households.reset_month"``.
-    """
-    try:
-        source = textwrap.dedent(inspect.getsource(ValueChainModel.step))
-    except (OSError, TypeError):
-        return FALLBACK_PHASES
-    names = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and not node.args and not node.keywords:
-            dotted = _dotted(node.func)
-            if dotted and dotted[0] == "self" and len(dotted) > 1:
-                names.append((node.lineno, node.col_offset, ".".join(dotted[1:])))
-    return tuple(name for *_, name in sorted(names)) or FALLBACK_PHASES
-
-
-def _dotted(node: ast.expr) -> list[str] | None:
-    """``self.a.b`` as ``["self", "a", "b"]`` (None for anything else)."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return [node.id, *reversed(parts)]
+    """What :meth:`ValueChainModel.step` calls, in order: ``households.reset_month``, then the month's ``PHASES``."""
+    return ("households.reset_month", *PHASES)
 
 
 def timed(fn: Callable[..., Any], name: str, totals: dict[str, float]) -> Callable[..., Any]:

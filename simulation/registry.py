@@ -87,7 +87,8 @@ class InsuranceProduct:
         name: the product's code name.
         terms: dotted path of its scenario section (which has an ``enabled`` switch).
         month: the product's monthly work in the insurance phase (sales, triggers,
-            payouts), called with the insurance market and the month's context when enabled.
+            payouts), called with the insurance market, the month's context and the
+            insurance stream's full-length uptake draw when its section is enabled.
         at_assessment: its work at the annual assessment (a year's cover bought), or None.
         states: the household columns it keeps (``agents.state.State``), declared when the market opens.
     """

@@ -30,6 +30,7 @@ from simulation.loans import (
     WORKING_CAPITAL,
     LoanBook,
 )
+from simulation.month import MonthContext
 from simulation.rng import RandomStreams
 from simulation.scenario import CROPS, REGIONS, Scenario
 
@@ -104,16 +105,16 @@ class ValueChain:
         alive = np.array([e.active for e in self.enterprises] + [False])
         return alive[contract]  # index -1 picks the trailing False
 
-    def refresh(self) -> None:
-        """Tell the credit market who can borrow against a contract this month."""
-        self.credit.order_financed = self.active_contracts() & self.terms.order_financing
+    def publish_contracts(self, context: MonthContext) -> None:
+        """Publish in the month's context who can borrow against a contract this month (the credit market reads it)."""
+        context.order_financed = self.active_contracts() & self.terms.order_financing
 
     # ------------------------------------------------------------------ harvest sales
-    def sell_harvest(
-        self, rows: np.ndarray, spot_value: np.ndarray, price: np.ndarray, month: int, trust_draw: np.ndarray
-    ) -> None:
+    def sell_harvest(self, context: MonthContext, rows: np.ndarray, spot_value: np.ndarray) -> None:
         """Route each harvest to the enterprise, the cooperative or the spot market, and pay the farmers."""
         hh = self.households
+        trust_draw = context.streams.side_selling.random(hh.n)  # full length every month
+        price, month = context.prices.index, context.month
         self.month_stats = dict.fromkeys(("side_selling", "joint_liability", "purchases"), 0.0)
         if rows.size == 0:
             return
@@ -227,7 +228,7 @@ class ValueChain:
         )
 
     # ------------------------------------------------------------------ the rest of the month
-    def pay_wages(self) -> None:
+    def pay_wages(self, context: MonthContext) -> None:
         """Enterprises pay their local workers (a failed enterprise pays nobody)."""
         hh = self.households
         for enterprise in self.enterprises:
@@ -261,9 +262,9 @@ class ValueChain:
             return self.coops.cash
         return np.array([e.cash if e.active else 0.0 for e in self.enterprises])
 
-    def service_institutions(self, month: int, year: int) -> None:
+    def service_institutions(self, context: MonthContext) -> None:
         """Cooperatives and enterprises pay their loans from their cash; overheads; failures."""
-        book = self.book
+        book, month, year = self.book, context.month, context.year
         for kind in (COOPERATIVE, ENTERPRISE):
             due = book.due_this_month(month, kind=kind)
             if due.rows.size == 0:
@@ -290,10 +291,11 @@ class ValueChain:
                 self.fail(enterprise, month)
 
     # ------------------------------------------------------------------ institutional credit
-    def lend(self, month: int, month_of_year: int) -> None:
+    def lend(self, context: MonthContext) -> None:
         """Enterprises borrow working capital each January; cooperatives borrow to supply members' inputs."""
         if not self.enabled:
             return
+        month, month_of_year = context.month, context.month_of_year
         if month_of_year == 1:
             self.coops.liability_paid_year[:] = 0.0  # the joint-liability cap is per year
             for enterprise in self.enterprises:
