@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -18,22 +19,25 @@ if TYPE_CHECKING:
 
 GOVERNMENT = "government"
 
-# Budget lines: the ledger kinds the government pays under. Later mechanisms add theirs.
-BUDGET_LINES = (
-    "basic_transfers",
-    "dibao",
-    "interest_subsidy",
-    "risk_fund_replenishment",
-    "risk_sharing",
-    "guarantor_fallback",
-    "guarantee_fee_subsidy",
-    "premium_subsidy",
-    "anti_poverty_premiums",
-    "insurance_backstop",
-    "assistance",
-    "job_placement",
-    "monitoring_operations",
-    "medical_assistance",
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """A budget line the government pays under (a ledger kind), with its chart labels in English and Chinese.
+
+    Declared by what pays under it (the government's own here; instruments declare theirs);
+    its monthly spending is reported as the metric ``fiscal_<name>``.
+    """
+
+    name: str
+    en: str
+    zh: str
+
+
+# The government's own budget lines (instruments declare theirs: credit.py, waterfall.py, insurance, monitoring)
+GOVERNMENT_LINES = (
+    BudgetLine("basic_transfers", "basic transfers", "基本转移支付"),
+    BudgetLine("dibao", "dibao (minimum living guarantee)", "低保"),
+    BudgetLine("medical_assistance", "medical assistance", "医疗救助"),
 )
 
 

@@ -165,20 +165,6 @@ ZH: dict[str, str] = {
     "Change against {baseline}": "相对于 {baseline} 的变化",
     "net change": "净变化",
     "other lines": "其他科目",
-    "basic transfers": "基本转移支付",
-    "dibao (minimum living guarantee)": "低保",
-    "interest subsidy": "贴息",
-    "risk fund replenishment": "风险补偿金补充",
-    "risk sharing": "风险分担",
-    "guarantor fallback": "担保机构兜底",
-    "guarantee fee subsidy": "担保费补贴",
-    "premium subsidy": "保费补贴",
-    "anti-poverty premiums": "防贫保保费",
-    "insurance backstop": "保险兜底",
-    "assistance": "帮扶救助",
-    "job placement": "就业帮扶",
-    "monitoring operations": "监测运行",
-    "medical assistance": "医疗救助",
     "Extra fiscal cost per relapse averted, against {baseline}": "每避免一户返贫的新增财政支出（相对于 {baseline}）",
     "Extra fiscal cost per relapse averted ({unit}); line: 95% CI": (
         "每避免一户返贫的新增财政支出（{unit}）；线：95% 置信区间"
@@ -288,3 +274,13 @@ ZH: dict[str, str] = {
     "ex-poor cohort poverty (%)": "脱贫人口贫困率（%）",
     "relapse rate (% a year)": "返贫率（%/年）",
 }
+
+
+def _budget_line_labels() -> dict[str, str]:
+    """The budget lines' Chinese labels, as each line's owner declares them (``simulation.metrics.BUDGET_LINES``)."""
+    from simulation.metrics import BUDGET_LINES
+
+    return {line.en: line.zh for line in BUDGET_LINES}
+
+
+ZH.update(_budget_line_labels())

@@ -18,7 +18,6 @@ import pandas as pd
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from agents.government import BUDGET_LINES
 from simulation.chart_data import ChartUnavailableError, ResultsData
 from simulation.chart_text import tr
 from simulation.charts import (
@@ -29,6 +28,7 @@ from simulation.charts import (
     tidy_axes,
     titled_figure,
 )
+from simulation.metrics import BUDGET_LINES
 from simulation.stats import AVERTED_BY_COST, COST_PER_POVERTY_YEAR_AVERTED, COST_PER_RELAPSE_AVERTED
 
 Drawn = list[tuple[str, plt.Figure]]
@@ -67,22 +67,7 @@ PARTIES = (
     ("credit_losses_risk_fund", "county risk compensation fund"),
 )
 INSURER = "insurer (claims net of premiums)"
-BUDGET_LINE_LABELS = {
-    "basic_transfers": "basic transfers",
-    "dibao": "dibao (minimum living guarantee)",
-    "interest_subsidy": "interest subsidy",
-    "risk_fund_replenishment": "risk fund replenishment",
-    "risk_sharing": "risk sharing",
-    "guarantor_fallback": "guarantor fallback",
-    "guarantee_fee_subsidy": "guarantee fee subsidy",
-    "premium_subsidy": "premium subsidy",
-    "anti_poverty_premiums": "anti-poverty premiums",
-    "insurance_backstop": "insurance backstop",
-    "assistance": "assistance",
-    "job_placement": "job placement",
-    "monitoring_operations": "monitoring operations",
-    "medical_assistance": "medical assistance",
-}
+BUDGET_LINE_LABELS = {line.name: line.en for line in BUDGET_LINES}  # declared with each budget line
 MOST_LINES_SHOWN = 9
 
 
@@ -206,7 +191,7 @@ def credit_losses_by_party(data: ResultsData, lang: str = "en") -> Drawn:
 
 def fiscal_cost_by_line(data: ResultsData, lang: str = "en") -> Drawn:
     """Fiscal cost by budget line per scenario, and each policy's change against the baseline by line."""
-    columns = tuple(f"fiscal_{line}" for line in BUDGET_LINES)
+    columns = tuple(f"fiscal_{line.name}" for line in BUDGET_LINES)
     summary = data.need("summary", columns, any_of=True)
     names = [n for n in data.scenario_names if n in set(summary["scenario"].unique())]
     present = [c for c in columns if c in summary.columns]

@@ -19,9 +19,6 @@ KEYS = {
     "month": ("month of the run", "Month of the run (1 = the first recorded month; 12, 24, ... are assessments)"),
 }
 OTHERS = {
-    "npl_ratio_microcredit": ("share", "Non-performing share of the microcredit balance"),
-    "npl_ratio_chain": ("share", "Non-performing share of the value-chain loan balance (cooperatives, enterprises)"),
-    "chain_loans_outstanding": ("yuan", "Balance of value-chain loans (cooperatives, enterprises)"),
     # by_group
     "dimension": ("", "What the row breaks down by: region or group"),
     "group": ("", "The region (plain, hill, mountain) or household group (ex_poor, fringe, general)"),
@@ -59,8 +56,6 @@ def column_doc(name: str, summary: bool = False) -> tuple[str, str] | None:
         if metric.name == name:
             rule = f" (run summary: {SUMMARY_RULES.get(metric.summary, metric.summary)})" if summary else ""
             return metric.unit, metric.description + rule
-    if name.startswith("fiscal_") and name != "fiscal_cost":
-        return "yuan", f"Government spending on the budget line {name.removeprefix('fiscal_')} this month"
     return KEYS.get(name) or OTHERS.get(name)
 
 

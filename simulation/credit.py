@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.bank import Bank
-from agents.government import Government
+from agents.government import BudgetLine, Government
 from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
 from agents.state import State
 from simulation.credit_demand import FARM_BUSINESS, MICROCREDIT, CreditDemand
@@ -33,11 +33,12 @@ from simulation.loans import (
     debtors_of,
 )
 from simulation.month import MonthContext
-from simulation.registry import LOAN_PRODUCTS, section_of
+from simulation.registry import LOAN_PRODUCTS, Metric, section_of
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario
 from simulation.waterfall import LossWaterfall
 
+CREDIT_LINES = (BudgetLine("interest_subsidy", "interest subsidy", "贴息"),)
 CREDIT_STATES = (State("blacklisted", bool, False, "excluded from credit after a written-off loan"),)
 PRODUCTS = LOAN_PRODUCTS.names()  # codes in the loan book, in lending order
 BRANCH, ONLINE = 0, 1
@@ -45,6 +46,71 @@ BRANCH, ONLINE = 0, 1
 
 def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole > 0 else 0.0
+
+
+# what the credit market reports each month (the per-product balances come from LOAN_PRODUCTS)
+CREDIT_METRICS: tuple[Metric, ...] = (
+    Metric(
+        "credit_coverage",
+        "share",
+        "Microcredit-eligible households (ex-poor or below the monitoring line, "
+        "or with a written-off loan) that have a loan of any product",
+        "last_year",
+    ),
+    Metric(
+        "farm_credit_coverage", "share", "Households farming their land that have a farm business loan", "last_year"
+    ),
+    Metric("borrower_share", "share of households", "Households with a live loan", "last_year"),
+    Metric("loans_outstanding", "yuan", "Principal outstanding, all products", "last_year"),
+    Metric(
+        "npl_ratio",
+        "share",
+        "Non-performing loans (defaulted, not yet written off) over loans outstanding",
+        "last_year",
+    ),
+    Metric("npl_ratio_microcredit", "share", "Non-performing share of the microcredit balance", "last_year"),
+    Metric(
+        "npl_ratio_chain",
+        "share",
+        "Non-performing share of the value-chain loan balance (cooperatives, enterprises)",
+        "last_year",
+    ),
+    Metric("chain_loans_outstanding", "yuan", "Balance of value-chain loans (cooperatives, enterprises)", "last_year"),
+    Metric(
+        "bank_profit",
+        "yuan",
+        "Banks' profit this month (interest and subsidy less funding, servicing and provision charges)",
+        "sum",
+    ),
+    Metric("bank_equity", "yuan", "Banks' equity", "last_year"),
+    Metric("credit_losses_bank", "yuan", "Written-off losses borne by banks", "sum"),
+    Metric("interest_subsidy_paid", "yuan", "Interest paid by government on performing subsidised loans", "sum"),
+    Metric("loan_defaults", "loans", "Loans reaching the default threshold of days past due", "sum"),
+    Metric("loans_disbursed", "loans", "Loans paid out", "sum"),
+    Metric("repayment_rate", "share", "Paid over due this month (scheduled and arrears)", "last_year"),
+    Metric("guaranteed_loans", "loans", "Guaranteed loans paid out (households, cooperatives, enterprises)", "sum"),
+    Metric("guaranteed_disbursed", "yuan", "Principal of guaranteed loans paid out", "sum"),
+    Metric("guaranteed_defaults", "loans", "Guaranteed loans reaching the default threshold", "sum"),
+    Metric(
+        "guaranteed_default_rate",
+        "share",
+        "Guaranteed loans defaulting over guaranteed loans paid out (summary: over the whole run)",
+        "last_year",
+    ),
+    Metric(
+        "guaranteed_coverage",
+        "share",
+        "Households farming their own land with a live guaranteed loan, over those households",
+        "last_year",
+    ),
+    Metric("loans_diverted", "loans", "Investment loans spent on consumption (detected or not)", "sum"),
+    Metric("diversions_caught", "loans", "Diversions detected by loan-use monitoring", "sum"),
+)
+CREDIT_METRICS += tuple(
+    Metric(f"loans_outstanding_{product.name}", "yuan", f"Principal outstanding: {product.label}", "last_year")
+    for product in LOAN_PRODUCTS
+    if product.reports_outstanding
+)
 
 
 class CreditMarket(CreditDemand, GuaranteeHooks):

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from dash import Patch
 
-from agents.government import BUDGET_LINES
 from simulation.loans import ACTIVE, HOUSEHOLD, NONPERFORMING
+from simulation.metrics import BUDGET_LINE_NAMES
 from simulation.scenario import REGIONS
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ CHARTS: tuple[Chart, ...] = (
         "fiscal",
         "Fiscal cost by budget line",
         "thousand yuan per month",
-        tuple(Series(f"fiscal_{line}", line.replace("_", " "), 1e-3) for line in BUDGET_LINES),
+        tuple(Series(f"fiscal_{line}", line.replace("_", " "), 1e-3) for line in BUDGET_LINE_NAMES),
         stacked=True,
     ),
     Chart(

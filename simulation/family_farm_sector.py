@@ -25,6 +25,7 @@ from agents.family_farms import FAMILY_FARMS, FamilyFarms
 from agents.households import COHORT_EX_POOR, ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
 from simulation.family_farm_credit import FamilyFarmLending
 from simulation.land_market import RENTS_OUT, RUNS_FARM, LandMarket
+from simulation.registry import Metric
 
 if TYPE_CHECKING:
     from simulation.credit import CreditMarket
@@ -33,6 +34,33 @@ if TYPE_CHECKING:
     from simulation.rng import RandomStreams
     from simulation.scenario import Scenario
     from simulation.shocks import Weather
+
+
+# what the family-farm sector reports each month
+FAMILY_FARM_METRICS: tuple[Metric, ...] = (
+    Metric("family_farms", "farms", "Family farms operating (not failed)", "last_year"),
+    Metric("family_farm_land", "mu", "Land operated by family farms (own and rented in)", "last_year"),
+    Metric(
+        "family_farm_income",
+        "yuan per farm per year",
+        "Mean net income of an operating family farm over the last 12 months (after wages, rent, interest, wear)",
+        "last_year",
+    ),
+    Metric("family_farm_failures", "farms", "Family farms failing this month (unpaid rent or a defaulted loan)", "sum"),
+    Metric("farm_hired_months", "labour months", "Local labour months hired by family farms this month", "sum"),
+    Metric("wages_from_farms", "yuan", "Wages family farms paid local workers this month", "sum"),
+    Metric("ex_poor_farm_wage_income", "yuan", "Of which paid to ex-poor cohort households", "sum"),
+    Metric("households_renting_out", "households", "Households leasing their land to a family farm", "last_year"),
+    Metric(
+        "land_transferred_share", "share of land", "Land leased to family farms over all households' land", "last_year"
+    ),
+    Metric("rent_per_mu", "yuan per mu per year", "Mean rent of the leases to family farms, by area", "last_year"),
+    Metric("rent_from_farms", "yuan", "Rent family farms paid their lessors this month", "sum"),
+    Metric("ex_poor_rent_income", "yuan", "Of which paid to ex-poor cohort households", "sum"),
+    Metric("family_farm_loans_outstanding", "yuan", "Principal outstanding: family-farm loans", "last_year"),
+    Metric("family_farm_credit_disbursed", "yuan", "Family-farm loans paid out this month", "sum"),
+    Metric("family_farm_loans", "loans", "Family-farm loans paid out this month", "sum"),
+)
 
 
 class FamilyFarmSector:

@@ -21,11 +21,27 @@ from agents.state import State
 from simulation.credit import CreditMarket
 from simulation.ledger import Ledger
 from simulation.month import MonthContext
-from simulation.registry import INSURANCE_PRODUCTS, section_of
+from simulation.registry import INSURANCE_PRODUCTS, Metric, section_of
 from simulation.scenario import Scenario
 
 INSURANCE_STATES = (
     State("hardship_year", np.float64, 0, "medical bills and crop losses since the last assessment (yuan)"),
+)
+
+
+# what the insurance market reports each month
+INSURANCE_METRICS: tuple[Metric, ...] = (
+    Metric("insurance_premiums", "yuan", "Premiums written this month (agricultural, all payers; anti-poverty)", "sum"),
+    Metric("insurance_claims", "yuan", "Claims paid this month (including those repaying arrears)", "sum"),
+    Metric("insurance_loss_ratio", "share", "Claims over premiums (summary: over the whole run)", "last_year"),
+    Metric(
+        "insured_share", "share", "Farming households holding agricultural cover for the current season", "last_year"
+    ),
+    Metric("premium_subsidy_paid", "yuan", "Agricultural premium subsidy paid by government", "sum"),
+    Metric("agricultural_claims", "yuan", "Agricultural insurance claims paid", "sum"),
+    Metric("anti_poverty_claims", "yuan", "Anti-poverty insurance payouts", "sum"),
+    Metric("anti_poverty_insured", "share of households", "Households covered by anti-poverty insurance", "last_year"),
+    Metric("insurer_equity", "yuan", "Insurer's capital plus underwriting result", "last_year"),
 )
 
 

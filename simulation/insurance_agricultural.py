@@ -15,7 +15,7 @@ import numpy as np
 from agents.households import HOUSEHOLDS
 from agents.insurer import INSURER
 from agents.state import State
-from simulation.registry import INSURANCE_PRODUCTS, InsuranceProduct
+from simulation.registry import INSURANCE_PRODUCTS, BudgetLine, InsuranceProduct
 
 if TYPE_CHECKING:
     from simulation.insurance import InsuranceMarket
@@ -91,5 +91,11 @@ def settle_harvest_claims(market: InsuranceMarket, region_loss: np.ndarray) -> N
 
 
 INSURANCE_PRODUCTS.register(
-    InsuranceProduct("agricultural", "insurance.agricultural", month=insure_crops, states=AGRICULTURAL_STATES)
+    InsuranceProduct(
+        "agricultural",
+        "insurance.agricultural",
+        month=insure_crops,
+        states=AGRICULTURAL_STATES,
+        budget_lines=(BudgetLine("premium_subsidy", "premium subsidy", "保费补贴"),),
+    )
 )

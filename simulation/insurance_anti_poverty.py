@@ -13,7 +13,7 @@ import numpy as np
 
 from agents.insurer import INSURER
 from agents.state import State
-from simulation.registry import INSURANCE_PRODUCTS, InsuranceProduct
+from simulation.registry import INSURANCE_PRODUCTS, BudgetLine, InsuranceProduct
 
 if TYPE_CHECKING:
     from simulation.insurance import InsuranceMarket
@@ -76,5 +76,6 @@ INSURANCE_PRODUCTS.register(
         month=settle_claims,
         at_assessment=enrol_anti_poverty,
         states=ANTI_POVERTY_STATES,
+        budget_lines=(BudgetLine("anti_poverty_premiums", "anti-poverty premiums", "防贫保保费"),),
     )
 )

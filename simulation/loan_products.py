@@ -56,18 +56,34 @@ def working_capital_demand(market: CreditMarket, lending: LendingRound, has_loan
 
 LOAN_PRODUCTS.register(
     LoanProduct(
-        "microcredit", "credit.products.microcredit", demands=(microcredit_demand,), pricing=microcredit_pricing
+        "microcredit",
+        "credit.products.microcredit",
+        "poverty-relief microcredit",
+        demands=(microcredit_demand,),
+        pricing=microcredit_pricing,
     )
 )
 LOAN_PRODUCTS.register(
     LoanProduct(
-        "farm_business", "credit.products.farm_business", demands=(farm_expansion_demand, working_capital_demand)
+        "farm_business",
+        "credit.products.farm_business",
+        "farm business loans",
+        demands=(farm_expansion_demand, working_capital_demand),
     )
 )
-LOAN_PRODUCTS.register(LoanProduct("cooperative", "credit.products.cooperative", borrower="institution"))
 LOAN_PRODUCTS.register(
-    LoanProduct("enterprise_working_capital", "credit.products.enterprise_working_capital", borrower="institution")
+    LoanProduct("cooperative", "credit.products.cooperative", "cooperative loans", borrower="institution")
 )
 LOAN_PRODUCTS.register(
-    LoanProduct("family_farm", "family_farms.credit", borrower="family_farm", reports_outstanding=False)
+    LoanProduct(
+        "enterprise_working_capital",
+        "credit.products.enterprise_working_capital",
+        "enterprise loans",
+        borrower="institution",
+    )
+)
+LOAN_PRODUCTS.register(
+    LoanProduct(
+        "family_farm", "family_farms.credit", "family-farm loans", borrower="family_farm", reports_outstanding=False
+    )
 )

@@ -1,4 +1,8 @@
-"""Outcome measures: the formulas, and the registry of every reported metric.
+"""Outcome measures: the formulas, and the central tables of every reported metric and budget line.
+
+Each metric is declared (name, unit, meaning, summary rule) next to what computes it: the
+cohorts' in ``outcomes.py``, the credit market's in ``credit.py``, and so on; the county
+totals the model computes are declared here. The central tables are built from them.
 
 Poverty measures are over persons (each household weighted by its size) on rolling
 12-month per-capita net income. Each metric declares how a run is summarised
@@ -9,75 +13,22 @@ on the cohorts fixed at month 0 (``simulation/outcomes.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from agents.government import GOVERNMENT_LINES
+from agents.insurer import INSURER_LINES
+from simulation.credit import CREDIT_LINES, CREDIT_METRICS
+from simulation.family_farm_sector import FAMILY_FARM_METRICS
+from simulation.insurance import INSURANCE_METRICS
+from simulation.monitoring import MONITORING_LINES, MONITORING_METRICS
+from simulation.outcomes import COHORT_METRICS
+from simulation.registry import INSURANCE_PRODUCTS, RESPONSES, BudgetLine
+from simulation.registry import Metric as Metric  # re-exported: the declaration of a metric
+from simulation.value_chain import VALUE_CHAIN_METRICS
+from simulation.waterfall import RISK_SHARING_LINES, RISK_SHARING_METRICS
 
-@dataclass(frozen=True)
-class Metric:
-    """A reported outcome: its unit, meaning and how a run is summarised."""
-
-    name: str
-    unit: str
-    description: str
-    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max" | "min"
-    built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
-
-
-METRICS: tuple[Metric, ...] = (
-    Metric(
-        "relapse_rate",
-        "share per year",
-        "Annual relapse hazard: ex-poor cohort households above the line at the previous assessment and "
-        "below it at this one, over those above it (assessment months only; 0 in other months)",
-        "assessments",
-    ),
-    Metric(
-        "relapse_count",
-        "households",
-        "Ex-poor cohort households relapsing at this assessment (0 in other months)",
-        "sum",
-    ),
-    Metric(
-        "ever_relapsed_share",
-        "share of households",
-        "Ex-poor cohort households that have relapsed at least once since month 0",
-        "last",
-    ),
-    Metric(
-        "cohort_poverty_rate",
-        "share of persons",
-        "Persons of the ex-poor cohort below the poverty line (rolling 12-month income)",
-        "last_year",
-    ),
-    Metric(
-        "new_poor_count",
-        "households",
-        "Never-registered households (monitored and general cohorts) above the line at the previous "
-        "assessment and below it at this one (0 in other months)",
-        "sum",
-    ),
-    Metric(
-        "new_poor_rate",
-        "share per year",
-        "new_poor_count over the never-registered households above the line at the previous assessment "
-        "(assessment months only)",
-        "assessments",
-    ),
-    Metric(
-        "poverty_person_years",
-        "person-years",
-        "Persons below the poverty line, whole county, counted as 1/12 of a person-year each month",
-        "sum",
-    ),
-    Metric(
-        "cohort_income_pc",
-        "yuan per person per year",
-        "Mean rolling 12-month per-capita net income of the ex-poor cohort (its December value is the calendar "
-        "year's income; the official figure for registered and lifted-out people)",
-        "last_year",
-    ),
+# what the model itself reports each month: poverty over persons, income, the county's totals
+COUNTY_METRICS: tuple[Metric, ...] = (
     Metric(
         "dibao_share",
         "share of persons",
@@ -115,162 +66,7 @@ METRICS: tuple[Metric, ...] = (
         "last_year",
     ),
     Metric("disaster_regions", "regions", "Regions hit by a disaster season this year", "last_year"),
-    Metric(
-        "credit_coverage",
-        "share",
-        "Microcredit-eligible households (ex-poor or below the monitoring line, "
-        "or with a written-off loan) that have a loan of any product",
-        "last_year",
-    ),
-    Metric(
-        "farm_credit_coverage", "share", "Households farming their land that have a farm business loan", "last_year"
-    ),
-    Metric("borrower_share", "share of households", "Households with a live loan", "last_year"),
-    Metric("loans_outstanding", "yuan", "Principal outstanding, all products", "last_year"),
-    Metric("loans_outstanding_microcredit", "yuan", "Principal outstanding: poverty-relief microcredit", "last_year"),
-    Metric("loans_outstanding_farm_business", "yuan", "Principal outstanding: farm business loans", "last_year"),
-    Metric("loans_outstanding_cooperative", "yuan", "Principal outstanding: cooperative loans", "last_year"),
-    Metric(
-        "loans_outstanding_enterprise_working_capital",
-        "yuan",
-        "Principal outstanding: enterprise loans",
-        "last_year",
-    ),
-    Metric(
-        "npl_ratio",
-        "share",
-        "Non-performing loans (defaulted, not yet written off) over loans outstanding",
-        "last_year",
-    ),
-    Metric(
-        "bank_profit",
-        "yuan",
-        "Banks' profit this month (interest and subsidy less funding, servicing and provision charges)",
-        "sum",
-    ),
-    Metric("bank_equity", "yuan", "Banks' equity", "last_year"),
-    Metric("credit_losses_bank", "yuan", "Written-off losses borne by banks", "sum"),
-    Metric("interest_subsidy_paid", "yuan", "Interest paid by government on performing subsidised loans", "sum"),
-    Metric("loan_defaults", "loans", "Loans reaching the default threshold of days past due", "sum"),
-    Metric("loans_disbursed", "loans", "Loans paid out", "sum"),
-    Metric("repayment_rate", "share", "Paid over due this month (scheduled and arrears)", "last_year"),
-    Metric(
-        "guarantor_equity", "yuan", "Financing guarantor's net assets (cash less compensation reserve)", "last_year"
-    ),
-    Metric("guarantor_leverage", "x net assets", "Guarantees outstanding over the guarantor's net assets", "last_year"),
-    Metric("guarantor_insolvent", "0/1", "1 once the guarantor's net assets are gone", "max"),
-    Metric("guarantee_outstanding", "yuan", "Principal of live and pending loans the guarantor covers", "last_year"),
-    Metric(
-        "guarantees_refused",
-        "applications",
-        "Applications the bank would take with a guarantee that the guarantor turned away (margin asked under "
-        "stress, leverage cap, equity floor)",
-        "sum",
-    ),
-    Metric("guaranteed_loans", "loans", "Guaranteed loans paid out (households, cooperatives, enterprises)", "sum"),
-    Metric("guaranteed_disbursed", "yuan", "Principal of guaranteed loans paid out", "sum"),
-    Metric("guaranteed_defaults", "loans", "Guaranteed loans reaching the default threshold", "sum"),
-    Metric(
-        "guaranteed_default_rate",
-        "share",
-        "Guaranteed loans defaulting over guaranteed loans paid out (summary: over the whole run)",
-        "last_year",
-    ),
-    Metric(
-        "guaranteed_coverage",
-        "share",
-        "Households farming their own land with a live guaranteed loan, over those households",
-        "last_year",
-    ),
-    Metric("guarantee_fee_rate", "per year of principal", "Fee the guarantor charges on new guarantees", "max"),
-    Metric("guarantor_stress", "0-1", "Guarantor's stress: leverage near the cap or equity towards its floor", "max"),
-    Metric("guarantor_equity_min", "yuan", "Lowest net assets of the guarantor over the run", "min"),
-    Metric("credit_losses_guarantor", "yuan", "Written-off losses paid by the guarantor", "sum"),
-    Metric("credit_losses_reguarantor", "yuan", "Written-off losses paid by the re-guarantee fund", "sum"),
-    Metric(
-        "credit_losses_government",
-        "yuan",
-        "Written-off losses paid by local government (its risk share and any fallback for an insolvent guarantor)",
-        "sum",
-    ),
-    Metric("credit_losses_risk_fund", "yuan", "Written-off losses paid by the county risk compensation fund", "sum"),
-    Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year"),
-    Metric("insurance_premiums", "yuan", "Premiums written this month (agricultural, all payers; anti-poverty)", "sum"),
-    Metric("insurance_claims", "yuan", "Claims paid this month (including those repaying arrears)", "sum"),
-    Metric("insurance_loss_ratio", "share", "Claims over premiums (summary: over the whole run)", "last_year"),
-    Metric(
-        "insured_share", "share", "Farming households holding agricultural cover for the current season", "last_year"
-    ),
-    Metric("premium_subsidy_paid", "yuan", "Agricultural premium subsidy paid by government", "sum"),
-    Metric("agricultural_claims", "yuan", "Agricultural insurance claims paid", "sum"),
-    Metric("anti_poverty_claims", "yuan", "Anti-poverty insurance payouts", "sum"),
-    Metric("anti_poverty_insured", "share of households", "Households covered by anti-poverty insurance", "last_year"),
-    Metric("insurer_equity", "yuan", "Insurer's capital plus underwriting result", "last_year"),
-    Metric(
-        "flagged_households",
-        "households",
-        "Households monitored (flagged and not yet back above the monitoring line)",
-        "last_year",
-    ),
-    Metric("new_flags", "flags", "Flags raised this month (a household already monitored may be flagged again)", "sum"),
-    Metric(
-        "monitoring_precision", "share", "Monitored households truly at risk (below the monitoring line)", "last_year"
-    ),
-    Metric("monitoring_recall", "share", "Households at risk that are monitored", "last_year"),
-    Metric(
-        "relapses_flagged_share",
-        "share",
-        "Relapses at the assessment that had been flagged beforehand (0 in other months)",
-        "assessments",
-    ),
-    Metric(
-        "monitoring_lead_months",
-        "months",
-        "Mean months from first flag to the assessment, over flagged relapses (0 in other months)",
-        "assessments",
-    ),
-    Metric("assistance_paid", "yuan", "Targeted assistance paid to monitored households", "sum"),
-    Metric("loans_restructured", "loans", "Loans in arrears restructured for monitored households", "sum"),
-    Metric("job_placements", "households", "Monitored households placed in a job", "sum"),
-    Metric("loans_diverted", "loans", "Investment loans spent on consumption (detected or not)", "sum"),
-    Metric("diversions_caught", "loans", "Diversions detected by loan-use monitoring", "sum"),
-    Metric("enterprise_defaults", "enterprises", "Leading enterprises defaulting this month", "sum"),
-    Metric("enterprises_active", "enterprises", "Leading enterprises still operating", "last_year"),
-    Metric("enterprise_cash", "yuan", "Cash of the leading enterprises", "last_year"),
-    Metric("contract_share", "share", "Farming households selling under an active contract", "last_year"),
-    Metric(
-        "contracted_income_pc",
-        "yuan per person per year",
-        "Mean per-capita income of households under an active contract",
-        "last_year",
-    ),
-    Metric("coop_loans_outstanding", "yuan", "Cooperatives' loans outstanding (on-lent as input credit)", "last_year"),
-    Metric("side_selling", "households", "Contracted farmers who side-sold (and lost the contract)", "sum"),
-    Metric("joint_liability_paid", "yuan", "Paid by cooperative members for other members' unpaid credit", "sum"),
-    Metric("contract_purchases", "yuan", "Produce bought by enterprises under contract", "sum"),
     Metric("property_income_pc", "yuan per person per year", "Land rent received this month, annualised", "last_year"),
-    Metric("family_farms", "farms", "Family farms operating (not failed)", "last_year"),
-    Metric("family_farm_land", "mu", "Land operated by family farms (own and rented in)", "last_year"),
-    Metric(
-        "family_farm_income",
-        "yuan per farm per year",
-        "Mean net income of an operating family farm over the last 12 months (after wages, rent, interest, wear)",
-        "last_year",
-    ),
-    Metric("family_farm_failures", "farms", "Family farms failing this month (unpaid rent or a defaulted loan)", "sum"),
-    Metric("farm_hired_months", "labour months", "Local labour months hired by family farms this month", "sum"),
-    Metric("wages_from_farms", "yuan", "Wages family farms paid local workers this month", "sum"),
-    Metric("ex_poor_farm_wage_income", "yuan", "Of which paid to ex-poor cohort households", "sum"),
-    Metric("households_renting_out", "households", "Households leasing their land to a family farm", "last_year"),
-    Metric(
-        "land_transferred_share", "share of land", "Land leased to family farms over all households' land", "last_year"
-    ),
-    Metric("rent_per_mu", "yuan per mu per year", "Mean rent of the leases to family farms, by area", "last_year"),
-    Metric("rent_from_farms", "yuan", "Rent family farms paid their lessors this month", "sum"),
-    Metric("ex_poor_rent_income", "yuan", "Of which paid to ex-poor cohort households", "sum"),
-    Metric("family_farm_loans_outstanding", "yuan", "Principal outstanding: family-farm loans", "last_year"),
-    Metric("family_farm_credit_disbursed", "yuan", "Family-farm loans paid out this month", "sum"),
-    Metric("family_farm_loans", "loans", "Family-farm loans paid out this month", "sum"),
     Metric("fiscal_cost", "yuan", "Government outlays this month, all budget lines", "sum"),
     Metric(
         "large_scale_relapse",
@@ -279,6 +75,38 @@ METRICS: tuple[Metric, ...] = (
         "max",
     ),
     Metric("ledger_imbalance", "yuan", "Largest unexplained cash change of any sector this month", "max"),
+)
+
+
+def budget_metric(line: BudgetLine) -> Metric:
+    """The monthly spending on a budget line, as a reported metric (``fiscal_<name>``)."""
+    return Metric(
+        f"fiscal_{line.name}", "yuan", f"Government spending on the budget line {line.name} this month", "sum"
+    )
+
+
+# The budget lines, each declared by what pays under it (government, instruments, responses), with its labels
+BUDGET_LINES: tuple[BudgetLine, ...] = (
+    *GOVERNMENT_LINES,
+    *CREDIT_LINES,
+    *RISK_SHARING_LINES,
+    *(line for product in INSURANCE_PRODUCTS for line in product.budget_lines),
+    *INSURER_LINES,
+    *(line for response in RESPONSES for line in response.budget_lines),
+    *MONITORING_LINES,
+)
+BUDGET_LINE_NAMES = tuple(line.name for line in BUDGET_LINES)
+# Every reported metric, as its owner declares it: the central table is built, never written out
+METRICS: tuple[Metric, ...] = (
+    *COHORT_METRICS,
+    *COUNTY_METRICS,
+    *CREDIT_METRICS,
+    *RISK_SHARING_METRICS,
+    *INSURANCE_METRICS,
+    *MONITORING_METRICS,
+    *VALUE_CHAIN_METRICS,
+    *FAMILY_FARM_METRICS,
+    *(budget_metric(line) for line in BUDGET_LINES),
 )
 METRIC_NAMES = tuple(m.name for m in METRICS)
 MAIN_METRICS = (
@@ -383,7 +211,9 @@ def summarise(series: dict[str, np.ndarray], assessment: np.ndarray) -> dict[str
     row: dict[str, float] = {}
     for name, values in series.items():
         metric = METRIC_BY_NAME.get(name)
-        how = metric.summary if metric else ("sum" if name.startswith("fiscal_") else "last_year")
+        if metric is None:  # every reported figure is declared with its summary rule by what computes it
+            raise ValueError(f"metric {name!r} is reported but not declared (see simulation/metrics.py)")
+        how = metric.summary
         if how == "sum":
             row[name] = float(np.sum(values))
         elif how == "max":

@@ -12,7 +12,7 @@ import pandas as pd
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from agents.bank import Bank
-from agents.government import BUDGET_LINES, DIBAO_STATES, GOVERNMENT, Government
+from agents.government import DIBAO_STATES, GOVERNMENT, Government
 from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
 from agents.households import HOUSEHOLDS, Assessment
 from agents.insurer import INSURER, Insurer
@@ -25,7 +25,7 @@ from simulation.family_farm_sector import FamilyFarmSector
 from simulation.insurance import InsuranceMarket
 from simulation.ledger import Ledger
 from simulation.loans import LoanBook
-from simulation.metrics import METRIC_NAMES, fgt, gini, rate_by_category
+from simulation.metrics import BUDGET_LINE_NAMES, METRIC_NAMES, fgt, gini, rate_by_category
 from simulation.monitoring import MonitoringSystem
 from simulation.month import PHASES, MonthContext
 from simulation.outcomes import CohortOutcomes, county_cohorts, scaled_to_county
@@ -88,7 +88,6 @@ class ValueChainModel(mesa.Model):
         self.open_credit(scenario)
         self.open_insurance(scenario)
         self.assessment: Assessment | None = None
-        self.warning = (0.0, 0.0)  # share of relapses flagged beforehand, mean months of warning
         self.enrol_dibao()
         self.records: list[dict[str, float]] = []
         self.group_records: list[dict[str, float]] = []
@@ -306,7 +305,7 @@ class ValueChainModel(mesa.Model):
                 self.cohorts.new_year()
             hh.forget_shocks()
             self.enrol_dibao()
-            self.warning = self.monitoring.lead_time(self.assessment.relapses, month.month)
+            self.monitoring.lead_time(self.assessment.relapses, month.month)
             self.insurance.new_insurance_year()
         else:
             self.assessment = None
@@ -348,12 +347,12 @@ class ValueChainModel(mesa.Model):
                      county > poverty.large_scale_relapse_threshold)  # fmt: skip
 
     def measure(self, imbalance: float) -> dict[str, float]:
-        """This month's outcomes (every name in ``METRIC_NAMES``, plus fiscal lines)."""
+        """This month's outcomes: every name in ``METRIC_NAMES`` (the county's own, then each mechanism's)."""
         hh, line = self.households, self.levels.poverty_line
         y, w = hh.income_pc, hh.size
         persons = float(w.sum())
         flows = self.ledger.closed
-        fiscal = {f"fiscal_{line_}": flows.paid(payer=GOVERNMENT, kind=line_) for line_ in BUDGET_LINES}
+        fiscal = {f"fiscal_{line_}": flows.paid(payer=GOVERNMENT, kind=line_) for line_ in BUDGET_LINE_NAMES}
         record = {"month": self.month, **dict.fromkeys(METRIC_NAMES, 0.0)}  # the key column first
         record.update(
             month=self.month,
@@ -381,11 +380,9 @@ class ValueChainModel(mesa.Model):
             **fiscal,
             **self.credit.measure(),
             **self.insurance.measure(),
-            **self.monitoring.measure(),
+            **self.monitoring.measure(assessed=self.assessment is not None),
             **self.value_chain.measure(),
             **self.family_farms.measure(),
-            relapses_flagged_share=self.warning[0] if self.assessment is not None else 0.0,
-            monitoring_lead_months=self.warning[1] if self.assessment is not None else 0.0,
         )
         return record
 

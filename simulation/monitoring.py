@@ -22,14 +22,46 @@ from __future__ import annotations
 import numpy as np
 
 import simulation.monitoring_responses  # noqa: F401  (registers the responses, in order)
-from agents.government import Government
+from agents.government import BudgetLine, Government
 from agents.households import REST_OF_WORLD, Households
 from simulation.credit import CreditMarket
 from simulation.differentiation import Differentiation
 from simulation.insurance import InsuranceMarket
 from simulation.month import MonthContext
-from simulation.registry import RESPONSES
+from simulation.registry import RESPONSES, Metric
 from simulation.scenario import Scenario
+
+# what government pays to run the monitoring system (its responses declare theirs)
+MONITORING_LINES = (BudgetLine("monitoring_operations", "monitoring operations", "监测运行"),)
+# what the monitoring system reports each month
+MONITORING_METRICS: tuple[Metric, ...] = (
+    Metric(
+        "flagged_households",
+        "households",
+        "Households monitored (flagged and not yet back above the monitoring line)",
+        "last_year",
+    ),
+    Metric("new_flags", "flags", "Flags raised this month (a household already monitored may be flagged again)", "sum"),
+    Metric(
+        "monitoring_precision", "share", "Monitored households truly at risk (below the monitoring line)", "last_year"
+    ),
+    Metric("monitoring_recall", "share", "Households at risk that are monitored", "last_year"),
+    Metric(
+        "relapses_flagged_share",
+        "share",
+        "Relapses at the assessment that had been flagged beforehand (0 in other months)",
+        "assessments",
+    ),
+    Metric(
+        "monitoring_lead_months",
+        "months",
+        "Mean months from first flag to the assessment, over flagged relapses (0 in other months)",
+        "assessments",
+    ),
+    Metric("assistance_paid", "yuan", "Targeted assistance paid to monitored households", "sum"),
+    Metric("loans_restructured", "loans", "Loans in arrears restructured for monitored households", "sum"),
+    Metric("job_placements", "households", "Monitored households placed in a job", "sum"),
+)
 
 
 class MonitoringSystem:
@@ -57,6 +89,7 @@ class MonitoringSystem:
         self.observed_income = np.zeros(n)  # per-capita income seen at the last review that found a risk
         self.first_flag = np.full(n, -1, np.int32)  # month first flagged since the last assessment
         self.at_risk = np.zeros(n, bool)
+        self.warning = (0.0, 0.0)  # at the last assessment: share of relapses flagged beforehand, mean months
         self.month_stats: dict[str, float] = {}
 
     @property
@@ -150,15 +183,16 @@ class MonitoringSystem:
                 response.respond(self, flagged, month, placement_draw)
 
     def lead_time(self, relapses: np.ndarray, month: int) -> tuple[float, float]:
-        """At an assessment: share of relapses flagged beforehand, and their mean months of warning."""
+        """At an assessment: share of relapses flagged beforehand, and their mean months of warning (kept)."""
         flagged_before = relapses & (self.first_flag >= 0)
         share = float(flagged_before.sum() / relapses.sum()) if relapses.any() else 0.0
         lead = float(np.mean(month - self.first_flag[flagged_before])) if flagged_before.any() else 0.0
         self.first_flag = np.where(self.monitored, self.first_flag, -1)
+        self.warning = (share, lead)
         return share, lead
 
-    def measure(self) -> dict[str, float]:
-        """Monitoring outcomes of the month."""
+    def measure(self, assessed: bool = False) -> dict[str, float]:
+        """Monitoring outcomes of the month (the warning given before relapses in an assessment month only)."""
         true_flags = float((self.monitored & self.at_risk).sum())
         flagged = float(self.monitored.sum())
         at_risk = float(self.at_risk.sum())
@@ -167,6 +201,8 @@ class MonitoringSystem:
             "new_flags": self.month_stats.get("new_flags", 0.0),
             "monitoring_precision": true_flags / flagged if flagged else 0.0,
             "monitoring_recall": true_flags / at_risk if at_risk else 0.0,
+            "relapses_flagged_share": self.warning[0] if assessed else 0.0,
+            "monitoring_lead_months": self.warning[1] if assessed else 0.0,
             "assistance_paid": self.month_stats.get("assistance", 0.0),
             "loans_restructured": self.month_stats.get("restructured", 0.0),
             "job_placements": self.month_stats.get("placements", 0.0),

@@ -13,7 +13,7 @@ import numpy as np
 
 from agents.households import REST_OF_WORLD
 from simulation.insurance_anti_poverty import enrol_households
-from simulation.registry import RESPONSES, Response
+from simulation.registry import RESPONSES, BudgetLine, Response
 
 if TYPE_CHECKING:
     from simulation.monitoring import MonitoringSystem
@@ -50,7 +50,7 @@ def place_in_jobs(system: MonitoringSystem, flagged: np.ndarray, month: int, pla
     system.month_stats["placements"] = float(placed.size)
 
 
-RESPONSES.register(Response("assistance", assist))
+RESPONSES.register(Response("assistance", assist, budget_lines=(BudgetLine("assistance", "assistance", "帮扶救助"),)))
 RESPONSES.register(Response("loan_extension", restructure_loans, applies=lambda terms: terms.responses.extend_loans))
 RESPONSES.register(
     Response(
@@ -59,4 +59,6 @@ RESPONSES.register(
         applies=lambda terms: terms.responses.enrol_anti_poverty_insurance,
     )
 )
-RESPONSES.register(Response("job_placement", place_in_jobs))
+RESPONSES.register(
+    Response("job_placement", place_in_jobs, budget_lines=(BudgetLine("job_placement", "job placement", "就业帮扶"),))
+)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from agents.households import CAUSES, COHORT_EX_POOR, COHORT_GENERAL, COHORT_MONITORED, COHORTS, Assessment
 from agents.population import GROUP_FRINGE
+from simulation.registry import Metric
 
 if TYPE_CHECKING:
     from agents.households import Households
@@ -35,6 +36,63 @@ def county_cohorts(hh: Households, scenario: Scenario, registered_poor: np.ndarr
     at_risk = (hh.income_pc < hh.levels.monitoring_line) | rigid | (hh.group == GROUP_FRINGE)
     cohort = np.where(at_risk, COHORT_MONITORED, COHORT_GENERAL)
     return np.where(registered_poor, COHORT_EX_POOR, cohort).astype(np.int8)
+
+
+# what the cohorts report each month (relapse and new poverty on the cohorts fixed at month 0)
+COHORT_METRICS: tuple[Metric, ...] = (
+    Metric(
+        "relapse_rate",
+        "share per year",
+        "Annual relapse hazard: ex-poor cohort households above the line at the previous assessment and "
+        "below it at this one, over those above it (assessment months only; 0 in other months)",
+        "assessments",
+    ),
+    Metric(
+        "relapse_count",
+        "households",
+        "Ex-poor cohort households relapsing at this assessment (0 in other months)",
+        "sum",
+    ),
+    Metric(
+        "ever_relapsed_share",
+        "share of households",
+        "Ex-poor cohort households that have relapsed at least once since month 0",
+        "last",
+    ),
+    Metric(
+        "cohort_poverty_rate",
+        "share of persons",
+        "Persons of the ex-poor cohort below the poverty line (rolling 12-month income)",
+        "last_year",
+    ),
+    Metric(
+        "new_poor_count",
+        "households",
+        "Never-registered households (monitored and general cohorts) above the line at the previous "
+        "assessment and below it at this one (0 in other months)",
+        "sum",
+    ),
+    Metric(
+        "new_poor_rate",
+        "share per year",
+        "new_poor_count over the never-registered households above the line at the previous assessment "
+        "(assessment months only)",
+        "assessments",
+    ),
+    Metric(
+        "poverty_person_years",
+        "person-years",
+        "Persons below the poverty line, whole county, counted as 1/12 of a person-year each month",
+        "sum",
+    ),
+    Metric(
+        "cohort_income_pc",
+        "yuan per person per year",
+        "Mean rolling 12-month per-capita net income of the ex-poor cohort (its December value is the calendar "
+        "year's income; the official figure for registered and lifted-out people)",
+        "last_year",
+    ),
+)
 
 
 class CohortOutcomes:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from agents.government import BudgetLine as BudgetLine  # re-exported: instruments declare their lines
+
 
 class Registry[T]:
     """An ordered set of named declarations; the order of registration is kept."""
@@ -61,6 +63,7 @@ class LoanProduct:
     Attributes:
         name: the product's code name (``loans_outstanding_<name>``, ``guarantee.products``).
         terms: dotted path of its scenario section (rate, ceiling, term, ...).
+        label: what it is, in a metric's description ("poverty-relief microcredit").
         borrower: ``"household"`` (lent by the credit market's lending loop), ``"institution"``
             (cooperatives and enterprises, lent by the value chain) or ``"family_farm"``.
         demands: household demand rules, applied in order in the lending phase; each takes
@@ -73,6 +76,7 @@ class LoanProduct:
 
     name: str
     terms: str
+    label: str = ""
     borrower: str = "household"
     demands: tuple[Callable[..., Any], ...] = ()
     pricing: Callable[[Any], tuple[Any, Any]] | None = None
@@ -91,6 +95,7 @@ class InsuranceProduct:
             insurance stream's full-length uptake draw when its section is enabled.
         at_assessment: its work at the annual assessment (a year's cover bought), or None.
         states: the household columns it keeps (``agents.state.State``), declared when the market opens.
+        budget_lines: what government pays under for it (premium subsidies, premiums it buys).
     """
 
     name: str
@@ -98,6 +103,7 @@ class InsuranceProduct:
     month: Callable[..., None]
     at_assessment: Callable[..., None] | None = None
     states: tuple[Any, ...] = ()
+    budget_lines: tuple[BudgetLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,12 +113,25 @@ class Response:
     Attributes:
         name: the response's name.
         applies: whether the scenario's monitoring terms switch it on.
-        respond: called with the monitoring system, the flagged households and the month's context.
+        respond: called with the monitoring system, the flagged households, the month and the placement draw.
+        budget_lines: what government pays under for it.
     """
 
     name: str
     respond: Callable[..., None]
     applies: Callable[[Any], bool] = field(default=lambda terms: True)
+    budget_lines: tuple[BudgetLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A reported outcome: its unit, meaning and how a run is summarised."""
+
+    name: str
+    unit: str
+    description: str
+    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max" | "min"
+    built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
 
 
 LOAN_PRODUCTS: Registry[LoanProduct] = Registry("loan product")

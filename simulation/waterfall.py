@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from agents.government import Government
+from agents.government import BudgetLine, Government
 from agents.guarantor import Guarantor, Reguarantor, RiskFund
+from simulation.registry import Metric
 from simulation.schema_risk import Guarantee
 
 
@@ -27,6 +28,44 @@ class LossShares:
     def add(self, party: str, amount: float) -> None:
         """Count ``amount`` against ``party``."""
         self.by_party[party] += amount
+
+
+# what government pays for risk sharing
+RISK_SHARING_LINES = (
+    BudgetLine("risk_fund_replenishment", "risk fund replenishment", "风险补偿金补充"),
+    BudgetLine("risk_sharing", "risk sharing", "风险分担"),
+    BudgetLine("guarantor_fallback", "guarantor fallback", "担保机构兜底"),
+    BudgetLine("guarantee_fee_subsidy", "guarantee fee subsidy", "担保费补贴"),
+)
+# what risk sharing reports each month
+RISK_SHARING_METRICS: tuple[Metric, ...] = (
+    Metric(
+        "guarantor_equity", "yuan", "Financing guarantor's net assets (cash less compensation reserve)", "last_year"
+    ),
+    Metric("guarantor_leverage", "x net assets", "Guarantees outstanding over the guarantor's net assets", "last_year"),
+    Metric("guarantor_insolvent", "0/1", "1 once the guarantor's net assets are gone", "max"),
+    Metric("guarantee_outstanding", "yuan", "Principal of live and pending loans the guarantor covers", "last_year"),
+    Metric(
+        "guarantees_refused",
+        "applications",
+        "Applications the bank would take with a guarantee that the guarantor turned away (margin asked under "
+        "stress, leverage cap, equity floor)",
+        "sum",
+    ),
+    Metric("guarantee_fee_rate", "per year of principal", "Fee the guarantor charges on new guarantees", "max"),
+    Metric("guarantor_stress", "0-1", "Guarantor's stress: leverage near the cap or equity towards its floor", "max"),
+    Metric("guarantor_equity_min", "yuan", "Lowest net assets of the guarantor over the run", "min"),
+    Metric("credit_losses_guarantor", "yuan", "Written-off losses paid by the guarantor", "sum"),
+    Metric("credit_losses_reguarantor", "yuan", "Written-off losses paid by the re-guarantee fund", "sum"),
+    Metric(
+        "credit_losses_government",
+        "yuan",
+        "Written-off losses paid by local government (its risk share and any fallback for an insolvent guarantor)",
+        "sum",
+    ),
+    Metric("credit_losses_risk_fund", "yuan", "Written-off losses paid by the county risk compensation fund", "sum"),
+    Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year"),
+)
 
 
 class LossWaterfall:
