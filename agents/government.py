@@ -15,7 +15,7 @@ from agents.state import State
 
 if TYPE_CHECKING:
     from agents.households import Households, Payments
-    from simulation.scenario import Scenario, Transfers
+    from simulation.scenario.loading import Scenario, Transfers
 
 GOVERNMENT = "government"
 

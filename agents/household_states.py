@@ -1,7 +1,7 @@
 """The columns ``Households`` owns: traits, money, work, income by source and poverty history.
 
 Columns kept by a mechanism are declared by it (insurance cover in
-``simulation/insurance_*.py``, the credit record in ``simulation/credit.py``, dibao in
+``simulation/insurance_*.py``, the credit record in ``simulation/instruments/credit/market.py``, dibao in
 ``agents/government.py``). Income is booked by source through ``Households.book_income``.
 """
 

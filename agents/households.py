@@ -24,7 +24,7 @@ from agents.state import StateTable
 if TYPE_CHECKING:
     import pandas as pd
 
-    from simulation.scenario import Scenario
+    from simulation.scenario.loading import Scenario
 
 HOUSEHOLDS = "households"
 REST_OF_WORLD = "rest_of_world"
@@ -239,7 +239,7 @@ class Households(StateTable):
         """Productive assets yield a monthly net income and wear out; land leased to outside tenants earns its rent.
 
         The rent is property income; land with a family farm earns its rent from the farm
-        (``simulation/land_market.py``).
+        (``simulation/instruments/land_market.py``).
         """
         rent = self.params.farming.land_rent_per_mu * self.levels.farm_prices / 12.0
         income = self.assets * self.params.assets.monthly_return

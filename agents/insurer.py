@@ -11,7 +11,7 @@ from agents.government import BudgetLine
 if TYPE_CHECKING:
     from agents.government import Government
     from agents.households import Payments
-    from simulation.schema_insurance import Insurer as InsurerTerms
+    from simulation.scenario.insurance import Insurer as InsurerTerms
 
 INSURER = "insurer"
 # the government covers the insurer's losses beyond its reserves

@@ -48,7 +48,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
-AGRIFIN = [sys.executable, "-c", "import sys; from simulation.cli import main; sys.argv[0] = 'agrifin'; main()"]
+AGRIFIN = [
+    sys.executable,
+    "-c",
+    "import sys; from simulation.app.cli.main import main; sys.argv[0] = 'agrifin'; main()",
+]
 
 
 @dataclass(frozen=True)
@@ -161,9 +165,9 @@ def timed_experiment(workload: Workload, extra: list[str], tree: Path, scratch: 
 
 def model_compute(workload: Workload) -> float:
     """The model's own seconds for the workload's runs, one after another in this process."""
-    from simulation.experiments import grid_design, parse_vary, point_scenarios
-    from simulation.model import ValueChainModel
-    from simulation.scenario import load_scenario
+    from simulation.engine.model import ValueChainModel
+    from simulation.experiments.designs import grid_design, parse_vary, point_scenarios
+    from simulation.scenario.loading import load_scenario
 
     base = load_scenario(BASELINE, {"population.households": workload.households, "horizon.years": workload.years})
     scenarios = [base]

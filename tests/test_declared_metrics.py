@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.chart_text import tr
-from simulation.charts_compare import BUDGET_LINE_LABELS
-from simulation.metrics import BUDGET_LINES, METRIC_NAMES, METRICS, summarise
-from simulation.model import ValueChainModel
+from simulation.engine.metrics import BUDGET_LINES, METRIC_NAMES, METRICS, summarise
+from simulation.engine.model import ValueChainModel
+from simulation.outputs.charts.compare import BUDGET_LINE_LABELS
+from simulation.outputs.charts.text import tr
 from tests.small_county import small_scenario
 
 

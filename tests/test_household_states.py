@@ -7,7 +7,7 @@ import pytest
 
 from agents.household_states import HOUSEHOLD_STATES, INCOME_SOURCES
 from agents.state import State
-from simulation.model import ValueChainModel
+from simulation.engine.model import ValueChainModel
 from tests.small_county import small_scenario
 
 

@@ -22,7 +22,7 @@ from agents.households import (
 from agents.households import (
     COHORT_MONITORED as MONITORED,
 )
-from simulation.ledger import Ledger
+from simulation.engine.ledger import Ledger
 
 LINE = 4_000.0
 GRAIN = 0

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from simulation.insurance_agricultural import settle_harvest_claims, uptake_chance
-from simulation.insurance_anti_poverty import settle_anti_poverty_claims
-from simulation.loans import PENDING
-from simulation.model import ValueChainModel
-from simulation.scenario import ScenarioError, scenario_from_dict
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.credit.book import PENDING
+from simulation.instruments.insurance.agricultural import settle_harvest_claims, uptake_chance
+from simulation.instruments.insurance.anti_poverty import settle_anti_poverty_claims
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
 
 
 def insured_county(**insurance):

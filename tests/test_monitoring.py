@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from small_county import PRE_CALIBRATION, nested
 
-from simulation.model import ValueChainModel
-from simulation.month import PHASES
-from simulation.runner import run
-from simulation.scenario import ScenarioError, scenario_from_dict
+from simulation.engine.model import ValueChainModel
+from simulation.engine.month import PHASES
+from simulation.experiments.runner import run
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
 
 
 def monitored_county(households=1500, years=2, **sections):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from simulation.model import ValueChainModel
-from simulation.month import PHASES
+from simulation.engine.model import ValueChainModel
+from simulation.engine.month import PHASES
 from tests.small_county import small_scenario
 
 

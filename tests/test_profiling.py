@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from small_county import small_scenario
 
-from simulation.cli import cli
-from simulation.model import ValueChainModel
-from simulation.profiling import PhaseProfile, phase_names
+from simulation.app.cli.main import cli
+from simulation.engine.model import ValueChainModel
+from simulation.experiments.profiling import PhaseProfile, phase_names
 
 TINY = "name: tiny\ndescription: a tiny county\npopulation:\n  households: 300\nhorizon:\n  years: 1\n"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.credit import PRODUCTS
-from simulation.model import ValueChainModel
-from simulation.registry import INSURANCE_PRODUCTS, LOAN_PRODUCTS, RESPONSES, LoanProduct, Registry, section_of
-from simulation.schema_risk import GUARANTEED_PRODUCTS
+from simulation.engine.model import ValueChainModel
+from simulation.engine.registry import INSURANCE_PRODUCTS, LOAN_PRODUCTS, RESPONSES, LoanProduct, Registry, section_of
+from simulation.instruments.credit.market import PRODUCTS
+from simulation.scenario.risk import GUARANTEED_PRODUCTS
 from tests.small_county import small_scenario
 
 

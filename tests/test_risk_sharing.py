@@ -6,14 +6,14 @@ import pytest
 
 from agents.government import GOVERNMENT, Government
 from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
-from simulation.ledger import Ledger
-from simulation.metrics import BUDGET_LINE_NAMES
-from simulation.model import ValueChainModel
-from simulation.scenario import ScenarioError, scenario_from_dict
-from simulation.schema_county import Transfers
-from simulation.schema_risk import Guarantee
-from simulation.schema_risk import RiskFund as RiskFundTerms
-from simulation.waterfall import LossWaterfall
+from simulation.engine.ledger import Ledger
+from simulation.engine.metrics import BUDGET_LINE_NAMES
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.risk_sharing import LossWaterfall
+from simulation.scenario.county import Transfers
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
+from simulation.scenario.risk import Guarantee
+from simulation.scenario.risk import RiskFund as RiskFundTerms
 
 BANK = "bank_test"
 

@@ -1,0 +1,1 @@
+"""Insurance: the market and one module per insurance product."""
