@@ -18,7 +18,7 @@ import numpy as np
 from agents.government import GOVERNMENT_LINES
 from agents.insurer import INSURER_LINES
 from simulation.engine.outcomes import COHORT_METRICS
-from simulation.engine.registry import INSURANCE_PRODUCTS, RESPONSES, BudgetLine
+from simulation.engine.registry import INSURANCE_PRODUCTS, LOAN_PRODUCTS, RESPONSES, BudgetLine
 from simulation.engine.registry import Metric as Metric  # re-exported: the declaration of a metric
 from simulation.instruments.credit.market import CREDIT_LINES, CREDIT_METRICS
 from simulation.instruments.family_farms import FAMILY_FARM_METRICS
@@ -89,6 +89,7 @@ def budget_metric(line: BudgetLine) -> Metric:
 BUDGET_LINES: tuple[BudgetLine, ...] = (
     *GOVERNMENT_LINES,
     *CREDIT_LINES,
+    *(line for product in LOAN_PRODUCTS for line in product.budget_lines),
     *RISK_SHARING_LINES,
     *(line for product in INSURANCE_PRODUCTS for line in product.budget_lines),
     *INSURER_LINES,
@@ -103,6 +104,7 @@ METRICS: tuple[Metric, ...] = (
     *CREDIT_METRICS,
     *RISK_SHARING_METRICS,
     *INSURANCE_METRICS,
+    *(metric for product in (*LOAN_PRODUCTS, *INSURANCE_PRODUCTS) for metric in product.metrics),
     *MONITORING_METRICS,
     *VALUE_CHAIN_METRICS,
     *FAMILY_FARM_METRICS,

@@ -10,10 +10,14 @@ the bank's capital first), and insurance products and responses run in their ord
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
+
+import numpy as np
 
 from agents.government import BudgetLine as BudgetLine  # re-exported: instruments declare their lines
 
@@ -51,9 +55,32 @@ class Registry[T]:
         return len(self._items)
 
 
+def discover(package: str, path: list[str], last: tuple[str, ...] = ()) -> None:
+    """Import every module of an instrument package, so each registers its instruments (``last`` at the end).
+
+    A new product is one new module in the package: nothing else needs to import it.
+    Modules load in name order; those named in ``last`` (the market, which reads the
+    registries when it is imported) after the others.
+    """
+    names = sorted(info.name for info in pkgutil.iter_modules(path))
+    for name in sorted(names, key=lambda name: name in last):
+        importlib.import_module(f"{package}.{name}")
+
+
 def section_of(scenario: Any, path: str) -> Any:
     """The scenario section at a dotted ``path`` (``"credit.products.microcredit"``)."""
     return attrgetter(path)(scenario)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A reported outcome: its unit, meaning and how a run is summarised."""
+
+    name: str
+    unit: str
+    description: str
+    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max" | "min"
+    built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
 
 
 @dataclass(frozen=True)
@@ -72,6 +99,12 @@ class LoanProduct:
         pricing: the rate and subsidised interest share (per household or one for all);
             None: the terms' own ``rate`` and ``interest_subsidy_share``.
         reports_outstanding: the credit market reports ``loans_outstanding_<name>``.
+        at_harvest: a loan against the harvest itself (a warehouse receipt): called by the value
+            chain every month with the credit market, the month's context, this month's harvests
+            (rows, their value at the spot price) and which of them are free to sell (no live
+            contract); returns which of them are kept back from sale (stored).
+        states: the household columns it keeps, declared when the credit market opens.
+        metrics: the metrics it reports, and ``measure``, which computes them from the credit market.
     """
 
     name: str
@@ -81,6 +114,11 @@ class LoanProduct:
     demands: tuple[Callable[..., Any], ...] = ()
     pricing: Callable[[Any], tuple[Any, Any]] | None = None
     reports_outstanding: bool = True
+    at_harvest: Callable[..., np.ndarray] | None = None
+    states: tuple[Any, ...] = ()
+    budget_lines: tuple[BudgetLine, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    measure: Callable[[Any], dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +134,7 @@ class InsuranceProduct:
         at_assessment: its work at the annual assessment (a year's cover bought), or None.
         states: the household columns it keeps (``agents.state.State``), declared when the market opens.
         budget_lines: what government pays under for it (premium subsidies, premiums it buys).
+        metrics: the metrics it reports, and ``measure``, which computes them from the insurance market.
     """
 
     name: str
@@ -104,6 +143,8 @@ class InsuranceProduct:
     at_assessment: Callable[..., None] | None = None
     states: tuple[Any, ...] = ()
     budget_lines: tuple[BudgetLine, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    measure: Callable[[Any], dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,17 +162,6 @@ class Response:
     respond: Callable[..., None]
     applies: Callable[[Any], bool] = field(default=lambda terms: True)
     budget_lines: tuple[BudgetLine, ...] = ()
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A reported outcome: its unit, meaning and how a run is summarised."""
-
-    name: str
-    unit: str
-    description: str
-    summary: str  # "sum" | "last_year" | "assessments" | "last" | "max" | "min"
-    built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
 
 
 LOAN_PRODUCTS: Registry[LoanProduct] = Registry("loan product")

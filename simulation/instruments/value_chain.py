@@ -20,7 +20,7 @@ from agents.government import Government
 from agents.households import ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
 from simulation.engine.ledger import Ledger
 from simulation.engine.month import MonthContext
-from simulation.engine.registry import Metric
+from simulation.engine.registry import LOAN_PRODUCTS, Metric
 from simulation.engine.rng import RandomStreams
 from simulation.instruments.credit.book import (
     ACTIVE,
@@ -136,6 +136,7 @@ class ValueChain:
         trust_draw = context.streams.side_selling.random(hh.n)  # full length every month
         price, month = context.prices.index, context.month
         self.month_stats = dict.fromkeys(("side_selling", "joint_liability", "purchases"), 0.0)
+        rows, spot_value = self.offer_storage(context, rows, spot_value)
         if rows.size == 0:
             return
         spot = price[hh.crop[rows]]
@@ -167,6 +168,26 @@ class ValueChain:
         )
         self.pay_members(rows[via_coop], proceeds[via_coop])
         hh.receive_sales(rows, proceeds)
+
+    def offer_storage(
+        self, context: MonthContext, rows: np.ndarray, spot_value: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The storage choice at harvest: a product lending against stored produce may keep harvests back.
+
+        Each loan product with an ``at_harvest`` rule (a warehouse receipt) is offered this
+        month's harvests that no live contract claims, every month (it also sells what was
+        stored earlier); the season of a stored harvest ends without a sale now. Returns the
+        harvests left to sell and their value.
+        """
+        stored = np.zeros(rows.size, bool)
+        free = ~self.active_contracts(rows)
+        for product in LOAN_PRODUCTS:
+            if product.at_harvest is not None:
+                stored |= product.at_harvest(self.credit, context, rows, spot_value, free & ~stored)
+        if not stored.any():
+            return rows, spot_value
+        self.households.receive_sales(rows[stored], np.zeros(int(stored.sum())))
+        return rows[~stored], spot_value[~stored]
 
     def side_sell(self, rows: np.ndarray, contracted: np.ndarray, spot: np.ndarray, trust_draw: np.ndarray):
         """When spot beats the contract price by the threshold, some contracted farmers side-sell.

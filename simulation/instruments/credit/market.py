@@ -133,7 +133,7 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
         self.differentiation = differentiation
         self.credit = scenario.credit
         self.households = households
-        households.declare(*CREDIT_STATES)
+        households.declare(*CREDIT_STATES, *(state for product in LOAN_PRODUCTS for state in product.states))
         self.banks = banks
         self.government = government
         self.book = book
@@ -312,7 +312,12 @@ class CreditMarket(CreditDemand, GuaranteeHooks):
 
     # ------------------------------------------------------------------ outcomes
     def measure(self) -> dict[str, float]:
-        """Credit and risk-sharing outcomes of the month (after servicing and lending)."""
+        """Credit and risk-sharing outcomes of the month (after servicing and lending), then each product's own."""
+        products = {k: v for product in LOAN_PRODUCTS if product.measure for k, v in product.measure(self).items()}
+        return {**self.market_measure(), **products}
+
+    def market_measure(self) -> dict[str, float]:
+        """The market's outcomes of the month: coverage, balances, quality, the banks, risk sharing."""
         book, hh = self.book, self.households
         self.refresh_risk_exposure()
         live = book.rows_with(ACTIVE, NONPERFORMING)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import simulation.instruments.insurance.agricultural
-import simulation.instruments.insurance.anti_poverty  # noqa: F401
 from agents.government import Government
 from agents.households import HOUSEHOLDS, Households
 from agents.insurer import INSURER, Insurer
@@ -119,7 +117,12 @@ class InsuranceMarket:
 
     # ------------------------------------------------------------------ outcomes
     def measure(self) -> dict[str, float]:
-        """Insurance outcomes of the month."""
+        """Insurance outcomes of the month (the market's, then each product's own)."""
+        products = {k: v for product in INSURANCE_PRODUCTS if product.measure for k, v in product.measure(self).items()}
+        return {**self.market_measure(), **products}
+
+    def market_measure(self) -> dict[str, float]:
+        """The market's outcomes of the month: premiums, claims, cover."""
         hh, insurer = self.households, self.insurer
         premiums, claims = insurer.premiums_month, insurer.claims_month
         farming = max(int(hh.farms_own_land.sum()), 1)
