@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from simulation.scenario.base import Section, field
+from simulation.scenario.base import CropName, Section, field
 
 
 class AgriculturalInsurance(Section):
@@ -119,12 +119,43 @@ class Insurer(Section):
     )
 
 
+class PriceInsuranceFutures(Section):
+    """Insurance + futures (保险+期货): a price-index cover for a cash crop, the insurer hedged on futures.
+
+    Sold at planting; at harvest it pays the insured value times the shortfall of the
+    harvest-month price index below the insured price. The insurer buys put options on the
+    crop's futures for a share of the cover (at a cost per yuan insured) and is paid that
+    share of the claims back by the futures market.
+    """
+
+    enabled: bool = field(False, "", "Whether farmers of the crop are offered price insurance")
+    crop: CropName = field("cash_crop", "", "The crop insured (its price index is the trigger)")
+    insured_price: float = field(
+        0.95, "price index", "Insured price: claims pay when the harvest-month index is below it", gt=0, le=2
+    )
+    coverage_level: float = field(
+        0.8, "share of expected revenue", "Insured value as a share of expected revenue at index 1", gt=0, le=1
+    )
+    premium_rate: float = field(0.05, "share of insured value", "Premium per season", ge=0, le=1)
+    premium_subsidy: float = field(
+        0.7, "share of premium", "Paid by government (pilot subsidies by the exchange and local budgets)", ge=0, le=1
+    )
+    base_uptake: float = field(0.5, "share", "Chance a farmer of the crop insures when offered", ge=0, le=1)
+    hedge_ratio: float = field(
+        0.9, "share of cover", "Share of the price risk the insurer passes to the futures market", ge=0, le=1
+    )
+    hedge_cost: float = field(
+        0.04, "share of hedged value", "Cost of the put options per yuan of hedged value, per season", ge=0, le=1
+    )
+
+
 class Insurance(Section):
     """The insurance package."""
 
     agricultural: AgriculturalInsurance = AgriculturalInsurance()
     anti_poverty: AntiPovertyInsurance = AntiPovertyInsurance()
     credit_linked: CreditLinkedInsurance = CreditLinkedInsurance()
+    price_futures: PriceInsuranceFutures = PriceInsuranceFutures()
     insurer: Insurer = Insurer()
 
     @model_validator(mode="after")
