@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from simulation.scenario.base import Section, _check_shares, field
+from simulation.scenario.base import CropName, Section, _check_shares, field
 
 
 class Product(Section):
@@ -37,6 +37,20 @@ class Product(Section):
         return self
 
 
+class WarehouseReceipt(Product):
+    """The warehouse-receipt loan (仓单质押): stored grain pledged at harvest, repaid from its later sale."""
+
+    enabled: bool = field(False, "", "Whether banks lend against grain stored in a warehouse at harvest")
+    crop: CropName = field("grain", "", "The stored crop")
+    loan_to_value: float = field(
+        0.6, "share of harvest value", "Loan as a share of the stored harvest's value at the harvest price", gt=0, le=1
+    )
+    storage_months: int = field(6, "months", "Months the grain is stored before it is sold", ge=1, le=12)
+    storage_cost: float = field(
+        0.005, "share of value per month", "Warehouse fee per month, paid at the sale", ge=0, le=0.1
+    )
+
+
 class Products(Section):
     """The loan products on offer (cooperative and enterprise loans serve the value chain)."""
 
@@ -49,6 +63,9 @@ class Products(Section):
     )
     enterprise_working_capital: Product = Product(
         min_amount=500_000, ceiling=50_000_000, term_months=12, rate=0.045, repayment="bullet", collateral_ratio=0.5
+    )
+    warehouse_receipt: WarehouseReceipt = WarehouseReceipt(
+        min_amount=1_000, ceiling=200_000, term_months=6, rate=0.045, repayment="bullet"
     )
 
 
