@@ -7,6 +7,8 @@ Columns kept by a mechanism are declared by it (insurance cover in
 
 from __future__ import annotations
 
+from typing import NamedTuple, Protocol
+
 import numpy as np
 
 from agents.state import State
@@ -15,8 +17,32 @@ COHORTS = ("ex_poor", "monitored", "general")  # cohorts fixed at month 0, as th
 COHORT_EX_POOR, COHORT_MONITORED, COHORT_GENERAL = 0, 1, 2
 # the monitoring system's risk types, by which a fall below the line is attributed
 CAUSES = ("illness", "disaster", "job_loss", "price_fall", "enterprise_loss", "debt_distress", "other")
+ILLNESS, DISASTER, JOB_LOSS, PRICE_FALL, ENTERPRISE_LOSS, DEBT_DISTRESS, OTHER = range(len(CAUSES))
+HOUSEHOLDS = "households"  # the households' ledger sector
+REST_OF_WORLD = "rest_of_world"
 # sources of net income, in the order they are summed each month
 INCOME_SOURCES = ("farm", "wage", "transfer", "insurance", "property")
+
+
+class Payments(Protocol):
+    """What households need of the ledger: a way to move money between sectors."""
+
+    def pay(self, kind, payer, payee, amount, payer_rows=None, payee_rows=None) -> float: ...  # noqa: D102
+
+
+class Assessment(NamedTuple):
+    """Outcome of an annual poverty assessment, as boolean masks over households.
+
+    ``relapse_base``: ex-poor cohort households above the line at the previous assessment;
+    ``relapses``: those of them below it now. ``new_poor_base`` and ``new_poor``: the same
+    for households never registered poor (the monitored and general cohorts).
+    """
+
+    relapses: np.ndarray
+    relapse_base: np.ndarray
+    new_poor: np.ndarray
+    new_poor_base: np.ndarray
+
 
 HOUSEHOLD_STATES: tuple[State, ...] = (
     # static traits (filled by population synthesis)

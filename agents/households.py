@@ -1,23 +1,38 @@
 """Farm households as arrays: one row per household, no Python loop on the monthly path.
 
-State is declared once in :class:`Households`; the monthly rules are short methods that
-read as the economic rule they implement, each moving money through the ledger handed
-in by the model. Population synthesis lives in ``agents/population.py``.
+The households' own columns are declared once in ``agents/household_states.py`` (mechanisms
+declare theirs); the monthly rules are short methods that read as the economic rule they
+implement, each moving money through the ledger handed in by the model. Work, health and
+consumption are here; farming and assets in ``household_farming.py``; the poverty record
+(income windows, cohorts, the assessment) in ``household_poverty.py``. Population synthesis
+lives in ``agents/population.py``.
 """
 
 from __future__ import annotations
 
-from functools import reduce
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.household_farming import Farming
+from agents.household_poverty import PovertyRecord
 from agents.household_states import CAUSES as CAUSES  # re-exported: households' names
 from agents.household_states import COHORT_EX_POOR as COHORT_EX_POOR
 from agents.household_states import COHORT_GENERAL as COHORT_GENERAL
 from agents.household_states import COHORT_MONITORED as COHORT_MONITORED
 from agents.household_states import COHORTS as COHORTS
-from agents.household_states import HOUSEHOLD_STATES, INCOME_SOURCES
+from agents.household_states import DEBT_DISTRESS as DEBT_DISTRESS
+from agents.household_states import DISASTER as DISASTER
+from agents.household_states import ENTERPRISE_LOSS as ENTERPRISE_LOSS
+from agents.household_states import HOUSEHOLD_STATES
+from agents.household_states import HOUSEHOLDS as HOUSEHOLDS
+from agents.household_states import ILLNESS as ILLNESS
+from agents.household_states import JOB_LOSS as JOB_LOSS
+from agents.household_states import OTHER as OTHER
+from agents.household_states import PRICE_FALL as PRICE_FALL
+from agents.household_states import REST_OF_WORLD as REST_OF_WORLD
+from agents.household_states import Assessment as Assessment
+from agents.household_states import Payments as Payments
 from agents.levels import PriceLevels
 from agents.state import StateTable
 
@@ -26,33 +41,8 @@ if TYPE_CHECKING:
 
     from simulation.scenario.loading import Scenario
 
-HOUSEHOLDS = "households"
-REST_OF_WORLD = "rest_of_world"
 
-ILLNESS, DISASTER, JOB_LOSS, PRICE_FALL, ENTERPRISE_LOSS, DEBT_DISTRESS, OTHER = range(len(CAUSES))
-
-
-class Payments(Protocol):
-    """What households need of the ledger: a way to move money between sectors."""
-
-    def pay(self, kind, payer, payee, amount, payer_rows=None, payee_rows=None) -> float: ...  # noqa: D102
-
-
-class Assessment(NamedTuple):
-    """Outcome of an annual poverty assessment, as boolean masks over households.
-
-    ``relapse_base``: ex-poor cohort households above the line at the previous assessment;
-    ``relapses``: those of them below it now. ``new_poor_base`` and ``new_poor``: the same
-    for households never registered poor (the monitored and general cohorts).
-    """
-
-    relapses: np.ndarray
-    relapse_base: np.ndarray
-    new_poor: np.ndarray
-    new_poor_base: np.ndarray
-
-
-class Households(StateTable):
+class Households(StateTable, Farming, PovertyRecord):
     """State of every household in the county, one array element per household.
 
     Static traits: ``region``, ``village``, ``group``, ``size``, ``labour``, ``land``,
@@ -122,34 +112,6 @@ class Households(StateTable):
         size = self.size if rows is None else self.size[rows]
         return self.params.consumption.subsistence_per_capita * self.levels.cpi * size
 
-    def input_bill(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Cost of a full season's inputs on the land the household (or each of ``rows``) farms itself (yuan)."""
-        if self._input_bill is None:  # land, crop and land use are fixed after synthesis (decide_land_use resets it)
-            cost_per_mu = np.array([c.input_cost_per_mu for c in self.params.farming.crops.in_order()])
-            self._input_bill = self.land * cost_per_mu[self.crop] * self.farms_own_land
-        bill = self._input_bill if rows is None else self._input_bill[rows]
-        return bill * self.levels.input_prices
-
-    def decide_land_use(self, rows: np.ndarray | None = None) -> None:
-        """Farm own land (all households', or ``rows``') if revenue covers inputs and rent; else lease it out."""
-        crops = self.params.farming.crops.in_order()
-        picked = slice(None) if rows is None else rows
-        crop = self.crop[picked]
-        revenue = np.array([c.revenue_per_mu for c in crops])[crop] * self.productivity[picked]
-        farms = revenue > np.array([c.input_cost_per_mu for c in crops])[crop] + self.params.farming.land_rent_per_mu
-        if rows is None:
-            self.farms_own_land = farms
-        else:
-            self.land_with_farm[rows] = False
-            self.farms_own_land[rows] = farms
-        self._input_bill = None
-
-    def give_land_to_farm(self, rows: np.ndarray) -> None:
-        """``rows``' land is worked by a family farm: the household neither farms it nor leases it to outsiders."""
-        self.farms_own_land[rows] = False
-        self.land_with_farm[rows] = True
-        self._input_bill = None
-
     def buffer(self) -> np.ndarray:
         """Cash a household aims to hold: a precautionary reserve plus next season's input bill (yuan)."""
         return self.params.consumption.buffer_months * self.subsistence() + self.input_bill()
@@ -157,144 +119,6 @@ class Households(StateTable):
     def workers_available(self) -> np.ndarray:
         """Working members this month (a sick worker stays home)."""
         return np.maximum(self.labour - (self.sick_months > 0), 0.0)
-
-    # ------------------------------------------------------------------ production
-    def buy_inputs(self, month_of_year: int, ledger: Payments) -> None:
-        """At planting, buy inputs for as much land as cash allows (credit relaxes this)."""
-        crops = self.params.farming.crops.in_order()
-        plants_now = np.array([c.plant_month == month_of_year for c in crops])[self.crop] & self.farms_own_land
-        if not plants_now.any():
-            return
-        rows = np.flatnonzero(plants_now)
-        need = self.input_bill(rows)
-        # inputs are paid from cash beyond one month of subsistence
-        affordable = np.maximum(self.cash[rows] - self.subsistence(rows), 0.0)
-        spend = np.minimum(need, affordable)
-        self.planted[rows] = np.divide(spend, need, out=np.zeros_like(spend), where=need > 0)
-        ledger.pay("farm_inputs", HOUSEHOLDS, REST_OF_WORLD, spend, payer_rows=rows)
-        self.season_inputs[rows] = spend
-
-    def harvesting(self, month_of_year: int) -> np.ndarray:
-        """Households whose crop is harvested in this month of the year (1..12)."""
-        crops = self.params.farming.crops.in_order()
-        return np.flatnonzero(np.array([c.harvest_month == month_of_year for c in crops])[self.crop])
-
-    def harvest(
-        self, rows: np.ndarray, yield_factor: np.ndarray, price: np.ndarray, weather_loss: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Bring in the planted share of ``rows``' land, valued at the crop's spot price.
-
-        Farm net income is recognised at the sale (:meth:`receive_sales`): revenue less the
-        season's input cost (accrual over the production cycle), so the rolling 12-month
-        income does not swing with the calendar gap between planting and harvest.
-
-        Args:
-            rows: the harvesting households (:meth:`harvesting`).
-            yield_factor: for each of ``rows``, weather and luck (1 = an ordinary season).
-            price: price index per crop (order of CROPS).
-            weather_loss: for each of ``rows``, the share of the harvest its region lost to a
-                disaster this year (counted as income lost to disaster; 0 when not given).
-
-        Returns:
-            The value of each row's produce at the spot price.
-        """
-        if rows.size == 0:
-            return np.zeros(0)
-        crops = self.params.farming.crops.in_order()
-        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]] * self.levels.farm_prices
-        # a member sick in the harvest month: part of the harvest is not brought in
-        sick = self.sick_months[rows] > 0
-        health_factor = 1.0 - self.params.health.farm_output_loss * sick
-        crop_price = price[self.crop[rows]]
-        normal_value = self.land[rows] * self.planted[rows] * revenue_per_mu * self.productivity[rows]
-        sales = normal_value * yield_factor * crop_price * health_factor
-        at_ordinary_price = normal_value * yield_factor * health_factor
-        self.shock_loss[ILLNESS, rows] += normal_value * yield_factor * crop_price * (1.0 - health_factor)
-        self.shock_loss[PRICE_FALL, rows] += at_ordinary_price * np.maximum(1.0 - crop_price, 0.0)
-        if weather_loss is not None:
-            lost_share = np.divide(weather_loss, 1.0 - weather_loss, out=np.zeros(rows.size), where=weather_loss < 1)
-            self.shock_loss[DISASTER, rows] += sales * lost_share
-        self.harvested_now[rows] = True
-        self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor, 0.0)
-        self.crop_loss_month[rows] = np.divide(
-            sales * self.yield_shortfall[rows],
-            yield_factor,
-            out=np.zeros(rows.size),
-            where=yield_factor > 0,
-        )
-        return sales
-
-    def receive_sales(self, rows: np.ndarray, proceeds: np.ndarray) -> None:
-        """Book the season's farm net income (proceeds less the season's inputs); the season ends.
-
-        The money itself was paid by the buyer through the ledger (spot market, cooperative
-        or enterprise), possibly net of a deducted loan repayment, which still counts as the
-        household's income.
-        """
-        self.book_income("farm", proceeds - self.season_inputs[rows], rows)
-        self.planted[rows] = 0.0
-        self.season_inputs[rows] = 0.0
-
-    def earn_asset_income(self, ledger: Payments) -> None:
-        """Productive assets yield a monthly net income and wear out; land leased to outside tenants earns its rent.
-
-        The rent is property income; land with a family farm earns its rent from the farm
-        (``simulation/instruments/land_market.py``).
-        """
-        rent = self.params.farming.land_rent_per_mu * self.levels.farm_prices / 12.0
-        income = self.assets * self.params.assets.monthly_return
-        lessors = np.flatnonzero(~(self.farms_own_land | self.land_with_farm))  # a minority
-        rent_income = rent * self.land[lessors]
-        self.assets *= 1.0 - self.params.assets.depreciation / 12.0
-        ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
-        ledger.pay("land_rent", REST_OF_WORLD, HOUSEHOLDS, rent_income, payee_rows=lessors)
-        self.book_income("farm", income)
-        self.book_income("property", rent_income, lessors)
-
-    def invest(self, rows: np.ndarray, amount: np.ndarray, ledger: Payments) -> None:
-        """Spend loan money on the project (livestock, greenhouse, tools); its return blends in."""
-        if rows.size == 0:
-            return
-        ledger.pay("financed_investment", HOUSEHOLDS, REST_OF_WORLD, amount, payer_rows=rows)
-        total = self.invested[rows] + amount
-        self.invest_return[rows] = (
-            self.invested[rows] * self.invest_return[rows] + amount * self.pending_return[rows]
-        ) / total
-        self.invested[rows] = total
-
-    def fail_projects(self, failure_draw: np.ndarray) -> None:
-        """Financed projects fail at the scenario's rate: the asset and its return are gone, the loan stays.
-
-        The income the project would have earned in a year is counted as lost to debt distress.
-        """
-        monthly = 1.0 - (1.0 - self.params.credit.demand.project_failure_rate) ** (1.0 / 12.0)
-        rows = np.flatnonzero(self.invested > 0)
-        failed = rows[failure_draw[rows] < monthly]
-        self.shock_loss[DEBT_DISTRESS, failed] += self.invested[failed] * self.invest_return[failed]
-        self.invested[failed] = 0.0
-        self.invest_return[failed] = 0.0
-
-    def suffer_asset_damage(self, rows: np.ndarray, damage: np.ndarray) -> None:
-        """A disaster destroys the share ``damage`` of ``rows``' productive assets (own and financed)."""
-        hit = rows[damage > 0]
-        if hit.size == 0:
-            return
-        share = damage[damage > 0]
-        lost_income = (self.assets[hit] * 12.0 * self.params.assets.monthly_return + self.invested[hit]
-                       * self.invest_return[hit]) * share  # fmt: skip
-        self.shock_loss[DISASTER, hit] += lost_income
-        self.assets[hit] *= 1.0 - share
-        self.invested[hit] *= 1.0 - share
-
-    def earn_investment_income(self, loss_by_region: np.ndarray, depreciation: float, ledger: Payments) -> None:
-        """Financed assets yield their project's return, cut by this year's disaster; they wear out."""
-        rows = np.flatnonzero(self.invested > 0)
-        if rows.size == 0:
-            return
-        income = self.invested[rows] * self.invest_return[rows] / 12.0 * (1.0 - loss_by_region[self.region[rows]])
-        ledger.pay("financed_investment_income", REST_OF_WORLD, HOUSEHOLDS, income, payee_rows=rows)
-        self.book_income("farm", income, rows)
-        self.invested[rows] *= 1.0 - depreciation / 12.0
 
     # ------------------------------------------------------------------ labour
     def update_jobs(self, job_draw: np.ndarray) -> None:
@@ -401,80 +225,6 @@ class Households(StateTable):
         ledger.pay(
             "distress_asset_sales", REST_OF_WORLD, HOUSEHOLDS, (from_own + from_financed) * keep, payee_rows=in_distress
         )
-
-    # ------------------------------------------------------------------ poverty status
-    def close_month(self, month: int) -> None:
-        """Roll this month's net income and out-of-pocket medical bill into their 12-month windows.
-
-        Medical bills are not income: they drain cash (and so assets and future income) and
-        the monitoring system sees them as rigid expenditure. With
-        ``poverty.deduct_medical_costs`` the poverty test uses income net of them instead
-        (:attr:`assessed_income`).
-        """
-        self.income_month = reduce(np.add, (getattr(self, f"{source}_month") for source in INCOME_SOURCES))
-        slot = month % 12
-        self.income_12m += self.income_month - self.income_ring[slot]
-        self.income_ring[slot] = self.income_month
-        # the bills are few: the window moves on the households billed a year ago and this month only
-        old_rows, old_bills = self.medical_bills[slot]
-        self.medical_12m[old_rows] -= old_bills
-        bills = self.medical_due[self.billed]
-        self.medical_12m[self.billed] += bills
-        self.medical_bills[slot] = (self.billed, bills)
-
-    @property
-    def income_pc_net_of_medical(self) -> np.ndarray:
-        """Rolling 12-month per-capita income less out-of-pocket medical bills (the expenditure-adjusted view)."""
-        return (self.income_12m - self.medical_12m) / self.size
-
-    @property
-    def assessed_income(self) -> np.ndarray:
-        """The per-capita income the poverty test uses (net of medical bills with ``deduct_medical_costs``)."""
-        return self.income_pc_net_of_medical if self.params.poverty.deduct_medical_costs else self.income_pc
-
-    def reset_month(self) -> None:
-        """Clear this month's income by source before the month's phases run."""
-        for source in INCOME_SOURCES:
-            getattr(self, f"{source}_month")[:] = 0.0
-        self.harvested_now[:] = False
-        self.crop_loss_month[:] = 0.0
-        self.distress_sold_month = 0.0
-
-    def fix_cohorts(self, cohort: np.ndarray, line: float) -> None:
-        """Month 0: the cohorts are fixed and the first assessment is taken (nobody has relapsed yet)."""
-        self.cohort = cohort.astype(np.int8)
-        self.poor = self.assessed_income < line
-        self.relapsed[:] = False
-        self.assessed_income_pc = self.income_pc.copy()
-        self.shock_loss[:] = 0.0
-
-    def assess_poverty(self, line: float) -> Assessment:
-        """Annual assessment on rolling 12-month per-capita income, counted on the fixed cohorts.
-
-        A relapse is an ex-poor cohort household above the line at the previous assessment and
-        below it now; a never-registered household doing the same has newly fallen into poverty.
-        """
-        poor_now = self.assessed_income < line
-        was_above = ~self.poor
-        ex_poor = self.cohort == COHORT_EX_POOR
-        relapse_base = ex_poor & was_above
-        new_poor_base = ~ex_poor & was_above
-        assessment = Assessment(relapse_base & poor_now, relapse_base, new_poor_base & poor_now, new_poor_base)
-        self.relapsed |= assessment.relapses
-        self.poor = poor_now
-        self.assessed_income_pc = self.income_pc.copy()
-        return assessment
-
-    def causes_of(self, rows: np.ndarray) -> np.ndarray:
-        """The risk type that cost each of ``rows`` the most income since the last assessment (``other`` if none)."""
-        if rows.size == 0:
-            return np.zeros(0, np.int64)
-        losses = self.shock_loss[:OTHER, rows]
-        return np.where(losses.max(axis=0) > 0, losses.argmax(axis=0), OTHER)
-
-    def forget_shocks(self) -> None:
-        """After an assessment, the income lost to each risk type is counted afresh."""
-        self.shock_loss[:] = 0.0
 
     def to_frame(self) -> pd.DataFrame:
         """One row per household: traits, money, income, poverty history, cover and credit (a copy).
