@@ -20,7 +20,8 @@ from agents.insurer import INSURER_LINES
 from simulation.engine.outcomes import COHORT_METRICS
 from simulation.engine.registry import INSURANCE_PRODUCTS, LOAN_PRODUCTS, RESPONSES, BudgetLine
 from simulation.engine.registry import Metric as Metric  # re-exported: the declaration of a metric
-from simulation.instruments.credit.market import CREDIT_LINES, CREDIT_METRICS
+from simulation.instruments.credit.market import CREDIT_LINES
+from simulation.instruments.credit.outcomes import CREDIT_METRICS
 from simulation.instruments.family_farms import FAMILY_FARM_METRICS
 from simulation.instruments.insurance.market import INSURANCE_METRICS
 from simulation.instruments.monitoring import MONITORING_LINES, MONITORING_METRICS
