@@ -176,8 +176,10 @@ class ValueChain:
 
         Each loan product with an ``at_harvest`` rule (a warehouse receipt) is offered this
         month's harvests that no live contract claims, every month (it also sells what was
-        stored earlier); the season of a stored harvest ends without a sale now. Returns the
-        harvests left to sell and their value.
+        stored earlier). A stored harvest counts as the household's income at its harvest value
+        now (the value of what it produced; its later sale adds only the price change, less the
+        storage cost), though no money changes hands yet. Returns the harvests left to sell and
+        their value.
         """
         stored = np.zeros(rows.size, bool)
         free = ~self.active_contracts(rows)
@@ -186,7 +188,7 @@ class ValueChain:
                 stored |= product.at_harvest(self.credit, context, rows, spot_value, free & ~stored)
         if not stored.any():
             return rows, spot_value
-        self.households.receive_sales(rows[stored], np.zeros(int(stored.sum())))
+        self.households.receive_sales(rows[stored], spot_value[stored])
         return rows[~stored], spot_value[~stored]
 
     def side_sell(self, rows: np.ndarray, contracted: np.ndarray, spot: np.ndarray, trust_draw: np.ndarray):

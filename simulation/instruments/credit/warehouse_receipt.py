@@ -7,10 +7,11 @@ interest: the log price index mean-reverts (``log p' = phi log p``), so the expe
 price is ``p ** (phi ** k)`` and a harvest-time glut is worth waiting out. The bank lends
 ``loan_to_value`` of the harvest's value against the receipt (within its lending room,
 best expected gain first) and the loan is paid out in the lending phase the same month; a
-household the bank does not finance sells now. After ``storage_months`` the grain is sold
-at that month's price, the fee is paid, and the bullet loan falls due in the same month's
-servicing, paid from the sale. A default goes down the usual waterfall (the borrower's
-assets are the recovery).
+household the bank does not finance sells now. The stored harvest counts as income at its
+harvest value (what was produced); after ``storage_months`` the grain is sold at that
+month's price, the fee is paid, the price change less the fee is income then, and the bullet
+loan falls due in the same month's servicing, paid from the sale. A default goes down the
+usual waterfall (the borrower's assets are the recovery).
 """
 
 from __future__ import annotations
@@ -103,7 +104,10 @@ def store_or_sell(
 
 
 def sell_stored_grain(credit: CreditMarket, month: int, price: float) -> None:
-    """Grain whose storage ends is sold at this month's price; the warehouse fee is paid; the sale is farm income."""
+    """Grain whose storage ends is sold at this month's price; the fee is paid; the price change is farm income.
+
+    The harvest value was the household's income when it was stored (``ValueChain.offer_storage``).
+    """
     hh, terms = credit.households, credit.terms[LOAN_PRODUCTS.index(NAME)]
     due = np.flatnonzero(hh.stored_until == month)
     if due.size == 0:
@@ -112,7 +116,7 @@ def sell_stored_grain(credit: CreditMarket, month: int, price: float) -> None:
     fee = terms.storage_cost * terms.storage_months * hh.stored_value[due]
     credit.ledger.pay("stored_grain_sales", REST_OF_WORLD, HOUSEHOLDS, proceeds, payee_rows=due)
     credit.ledger.pay("warehouse_fees", HOUSEHOLDS, REST_OF_WORLD, fee, payer_rows=due)
-    hh.book_income("farm", proceeds - fee, due)
+    hh.book_income("farm", proceeds - hh.stored_value[due] - fee, due)
     hh.stored_quantity[due] = 0.0
     hh.stored_value[due] = 0.0
     hh.stored_until[due] = -1
