@@ -3,7 +3,7 @@
 The scenario files stay at the repository root, where users and the other commands expect
 them; at build time every file under ``scenarios/`` (any depth, any type) is copied into
 the built package, so an installed wheel finds them with ``importlib.resources``
-(:mod:`simulation.shipped`). Everything else is declared in ``pyproject.toml``.
+(:mod:`simulation.scenario.shipped`). Everything else is declared in ``pyproject.toml``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from agents.households import Payments
-    from simulation.scenario import BankTerms
+    from simulation.scenario.loading import BankTerms
 
 REST_OF_WORLD = "rest_of_world"
 

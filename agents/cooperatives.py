@@ -8,7 +8,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from agents.households import Households, Payments
-    from simulation.schema_value_chain import Cooperatives as CooperativeTerms
+    from simulation.scenario.value_chain import Cooperatives as CooperativeTerms
 
 COOPERATIVES = "cooperatives"
 HOUSEHOLDS = "households"

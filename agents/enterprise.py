@@ -9,7 +9,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from agents.households import Payments
-    from simulation.schema_value_chain import EnterpriseTerms
+    from simulation.scenario.value_chain import EnterpriseTerms
 
 REST_OF_WORLD = "rest_of_world"
 

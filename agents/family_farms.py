@@ -2,7 +2,7 @@
 
 A family farm is a registered larger farm formed at population synthesis from a household
 with at least two working members growing grain or a cash crop. It farms its operator's land
-and the land it rents in on the village land market (``simulation/land_market.py``), buys
+and the land it rents in on the village land market (``simulation/instruments/land_market.py``), buys
 inputs more cheaply per mu the larger it is, is more productive per mu than a smallholder,
 mechanises with machinery, hires local labour in the season, and keeps its own balance sheet
 (cash in the ``family_farms`` ledger sector, machinery, loans in the loan book). After each
@@ -20,7 +20,7 @@ from agents.households import HOUSEHOLDS, REST_OF_WORLD, Households
 
 if TYPE_CHECKING:
     from agents.households import Payments
-    from simulation.schema_family_farms import FamilyFarmTerms
+    from simulation.scenario.family_farms import FamilyFarmTerms
 
 FAMILY_FARMS = "family_farms"
 FARM_CROPS = (0, 1)  # grain and cash crops (CROPS order): livestock is not farmed on rented land
@@ -146,7 +146,7 @@ class FamilyFarms:
         ledger.pay(
             "family_farm_payout", FAMILY_FARMS, HOUSEHOLDS, draw, payer_rows=rows, payee_rows=self.operator[rows]
         )
-        households.farm_month[self.operator[rows]] += draw
+        households.book_income("farm", draw, self.operator[rows])
 
     def close_month(self, month: int) -> None:
         """Roll this month's net income into the farms' 12-month window."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -10,29 +11,41 @@ import numpy as np
 
 from agents.households import HOUSEHOLDS, REST_OF_WORLD
 from agents.population import GROUP_EX_POOR
+from agents.state import State
 
 if TYPE_CHECKING:
     from agents.households import Households, Payments
-    from simulation.scenario import Scenario, Transfers
+    from simulation.scenario.loading import Scenario, Transfers
 
 GOVERNMENT = "government"
 
-# Budget lines: the ledger kinds the government pays under. Later mechanisms add theirs.
-BUDGET_LINES = (
-    "basic_transfers",
-    "dibao",
-    "interest_subsidy",
-    "risk_fund_replenishment",
-    "risk_sharing",
-    "guarantor_fallback",
-    "guarantee_fee_subsidy",
-    "premium_subsidy",
-    "anti_poverty_premiums",
-    "insurance_backstop",
-    "assistance",
-    "job_placement",
-    "monitoring_operations",
-    "medical_assistance",
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """A budget line the government pays under (a ledger kind), with its chart labels in English and Chinese.
+
+    Declared by what pays under it (the government's own here; instruments declare theirs);
+    its monthly spending is reported as the metric ``fiscal_<name>``.
+    """
+
+    name: str
+    en: str
+    zh: str
+
+
+# The government's own budget lines (instruments declare theirs: credit.py, waterfall.py, insurance, monitoring)
+GOVERNMENT_LINES = (
+    BudgetLine("basic_transfers", "basic transfers", "基本转移支付"),
+    BudgetLine("dibao", "dibao (minimum living guarantee)", "低保"),
+    BudgetLine("medical_assistance", "medical assistance", "医疗救助"),
+)
+
+
+# the dibao record the government keeps on each household
+DIBAO_STATES = (
+    State("dibao", bool, False, "receives the minimum living guarantee (dibao)"),
+    State("dibao_base_pc", np.float64, 0, "per-capita income without dibao at enrolment (yuan per person)"),
+    State("dibao_year", np.float64, 0, "dibao top-ups paid since the last review (yuan)"),
 )
 
 
@@ -56,10 +69,7 @@ class Government(mesa.Agent):
     ) -> float:
         """Pay households under a budget line; the amount is also counted as their transfer income."""
         paid = self.ledger.pay(line, GOVERNMENT, HOUSEHOLDS, amount, payee_rows=rows)
-        if rows is None:
-            households.transfer_month += amount
-        else:
-            households.transfer_month[rows] += amount  # rows are distinct households
+        households.book_income("transfer", amount, rows)  # rows are distinct households
         self.spent[line] += paid
         return paid
 

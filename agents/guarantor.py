@@ -8,9 +8,9 @@ import mesa
 
 if TYPE_CHECKING:
     from agents.households import Payments
-    from simulation.schema_risk import Guarantor as GuarantorTerms
-    from simulation.schema_risk import Reguarantor as ReguarantorTerms
-    from simulation.schema_risk import RiskFund as RiskFundTerms
+    from simulation.scenario.risk import Guarantor as GuarantorTerms
+    from simulation.scenario.risk import Reguarantor as ReguarantorTerms
+    from simulation.scenario.risk import RiskFund as RiskFundTerms
 
 GUARANTOR, REGUARANTOR, RISK_FUND = "guarantor", "reguarantor", "risk_fund"
 

@@ -39,7 +39,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 def household_frame(hh: Households) -> pd.DataFrame:
     """One row per household with the columns of :data:`COLUMNS` (categories as names)."""
     from agents.households import COHORTS
-    from simulation.schema_base import CROPS, GROUPS, REGIONS
+    from simulation.scenario.base import CROPS, GROUPS, REGIONS
 
     def named(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical:
         return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names))

@@ -1,55 +1,48 @@
 """Farm households as arrays: one row per household, no Python loop on the monthly path.
 
-State is declared once in :class:`Households`; the monthly rules are short methods that
-read as the economic rule they implement, each moving money through the ledger handed
-in by the model. Population synthesis lives in ``agents/population.py``.
+The households' own columns are declared once in ``agents/household_states.py`` (mechanisms
+declare theirs); the monthly rules are short methods that read as the economic rule they
+implement, each moving money through the ledger handed in by the model. Work, health and
+consumption are here; farming and assets in ``household_farming.py``; the poverty record
+(income windows, cohorts, the assessment) in ``household_poverty.py``. Population synthesis
+lives in ``agents/population.py``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.household_farming import Farming
+from agents.household_poverty import PovertyRecord
+from agents.household_states import CAUSES as CAUSES  # re-exported: households' names
+from agents.household_states import COHORT_EX_POOR as COHORT_EX_POOR
+from agents.household_states import COHORT_GENERAL as COHORT_GENERAL
+from agents.household_states import COHORT_MONITORED as COHORT_MONITORED
+from agents.household_states import COHORTS as COHORTS
+from agents.household_states import DEBT_DISTRESS as DEBT_DISTRESS
+from agents.household_states import DISASTER as DISASTER
+from agents.household_states import ENTERPRISE_LOSS as ENTERPRISE_LOSS
+from agents.household_states import HOUSEHOLD_STATES
+from agents.household_states import HOUSEHOLDS as HOUSEHOLDS
+from agents.household_states import ILLNESS as ILLNESS
+from agents.household_states import JOB_LOSS as JOB_LOSS
+from agents.household_states import OTHER as OTHER
+from agents.household_states import PRICE_FALL as PRICE_FALL
+from agents.household_states import REST_OF_WORLD as REST_OF_WORLD
+from agents.household_states import Assessment as Assessment
+from agents.household_states import Payments as Payments
 from agents.levels import PriceLevels
+from agents.state import StateTable
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from simulation.scenario import Scenario
-
-HOUSEHOLDS = "households"
-REST_OF_WORLD = "rest_of_world"
-
-# cohorts fixed at month 0, as the monitoring system counts them
-COHORTS = ("ex_poor", "monitored", "general")
-COHORT_EX_POOR, COHORT_MONITORED, COHORT_GENERAL = 0, 1, 2
-# the monitoring system's risk types, by which a fall below the line is attributed
-CAUSES = ("illness", "disaster", "job_loss", "price_fall", "enterprise_loss", "debt_distress", "other")
-ILLNESS, DISASTER, JOB_LOSS, PRICE_FALL, ENTERPRISE_LOSS, DEBT_DISTRESS, OTHER = range(len(CAUSES))
+    from simulation.scenario.loading import Scenario
 
 
-class Payments(Protocol):
-    """What households need of the ledger: a way to move money between sectors."""
-
-    def pay(self, kind, payer, payee, amount, payer_rows=None, payee_rows=None) -> float: ...  # noqa: D102
-
-
-class Assessment(NamedTuple):
-    """Outcome of an annual poverty assessment, as boolean masks over households.
-
-    ``relapse_base``: ex-poor cohort households above the line at the previous assessment;
-    ``relapses``: those of them below it now. ``new_poor_base`` and ``new_poor``: the same
-    for households never registered poor (the monitored and general cohorts).
-    """
-
-    relapses: np.ndarray
-    relapse_base: np.ndarray
-    new_poor: np.ndarray
-    new_poor_base: np.ndarray
-
-
-class Households:
+class Households(StateTable, Farming, PovertyRecord):
     """State of every household in the county, one array element per household.
 
     Static traits: ``region``, ``village``, ``group``, ``size``, ``labour``, ``land``,
@@ -64,71 +57,45 @@ class Households:
         self.n = n
         self.params = scenario
         self.levels = PriceLevels.of_year(scenario, 0)
-        # static traits (filled by population synthesis)
-        self.region = np.zeros(n, np.int8)
-        self.village = np.zeros(n, np.int32)
-        self.group = np.zeros(n, np.int8)
-        self.size = np.ones(n, np.float64)
-        self.labour = np.zeros(n, np.float64)
-        self.migrants = np.zeros(n, np.float64)
-        self.land = np.zeros(n, np.float64)
-        self.crop = np.zeros(n, np.int8)
-        self.productivity = np.ones(n, np.float64)
-        self.farms_own_land = np.ones(n, bool)
-        self.land_with_farm = np.zeros(n, bool)  # operated by a family farm (its operator's, or leased to one)
-        self.enterprise_job = np.zeros(n, bool)  # one member works for the leading enterprise
-        self.digital = np.zeros(n, bool)
-        self.low_capacity = np.zeros(n, bool)  # ex-poor with little or no labour capacity, living on transfers
-        # money and productive capital
-        self.cash = np.zeros(n, np.float64)
-        self.assets = np.zeros(n, np.float64)
-        # production and work
-        self.planted = np.zeros(n, np.float64)  # share of land planted this season
-        self.season_inputs = np.zeros(n, np.float64)  # input cost of the season, charged at harvest
-        self.jobless_months = np.zeros(n, np.int16)
-        self.sick_months = np.zeros(n, np.int16)
-        self.medical_due = np.zeros(n, np.float64)  # out-of-pocket medical bill due this month
+        self.declare(*HOUSEHOLD_STATES)
         self.billed = np.zeros(0, np.int64)  # the households billed this month (few)
         empty = (np.zeros(0, np.int64), np.zeros(0, np.float64))
         self.medical_bills = [empty] * 12  # (households, bills) of each of the last 12 months, sparse
-        self.medical_12m = np.zeros(n, np.float64)  # out-of-pocket bills of the last 12 months
-        self.shock_loss = np.zeros((len(CAUSES), n), np.float32)  # yuan lost to each risk type since the assessment
-        self.unmet_need = np.zeros(n, np.float64)
         self.distress_sold_month = 0.0  # book value of assets sold in distress this month (yuan)
-        # income: this month by source, and the rolling 12 months
-        self.income_month = np.zeros(n, np.float64)
-        self.income_ring = np.zeros((12, n), np.float64)
-        self.income_12m = np.zeros(n, np.float64)
-        self.farm_month = np.zeros(n, np.float64)
-        self.wage_month = np.zeros(n, np.float64)
-        self.transfer_month = np.zeros(n, np.float64)
-        self.property_month = np.zeros(n, np.float64)  # land rent
-        self.dibao_year = np.zeros(n, np.float64)
-        self.insurance_month = np.zeros(n, np.float64)
-        # harvest outcome of this month, read by insurance
-        self.harvested_now = np.zeros(n, bool)
-        self.yield_shortfall = np.zeros(n, np.float64)  # 1 - yield factor at this month's harvest
-        self.crop_loss_month = np.zeros(n, np.float64)  # yuan of produce lost to weather and luck
-        # insurance cover
-        self.ag_insured = np.zeros(n, bool)  # agricultural policy for the current crop year
-        self.insured_value = np.zeros(n, np.float64)
-        self.ap_insured = np.zeros(n, bool)  # anti-poverty insurance for the year
-        self.hardship_year = np.zeros(n, np.float64)  # medical and crop losses since the last assessment
-        self.ap_paid_year = np.zeros(n, np.float64)
-        # cohort (fixed at month 0) and poverty history, updated at the annual assessment
-        self.cohort = np.full(n, COHORT_GENERAL, np.int8)
-        self.poor = np.zeros(n, bool)  # below the line at the last assessment
-        self.relapsed = np.zeros(n, bool)  # ex-poor cohort: relapsed at least once
-        self.dibao = np.zeros(n, bool)
-        self.dibao_base_pc = np.zeros(n, np.float64)
-        # credit: financed investment, what falls due next, credit record
-        self.invested = np.zeros(n, np.float64)
-        self.invest_return = np.zeros(n, np.float64)
-        self.pending_return = np.zeros(n, np.float64)
-        self.loan_due = np.zeros(n, np.float64)
-        self.blacklisted = np.zeros(n, bool)
-        self.assessed_income_pc = np.zeros(n, np.float64)
         self._input_bill: np.ndarray | None = None  # cache of input_bill(), see decide_land_use
+
+    def book_income(self, source: str, amount: np.ndarray | float, rows: np.ndarray | None = None) -> None:
+        """Count ``amount`` as this month's income from ``source`` (one of ``INCOME_SOURCES``), for ``rows`` or all.
+
+        The money itself moves through the ledger; this is the household's income account.
+        """
+        column = getattr(self, f"{source}_month")
+        if rows is None:
+            column += amount
+        else:
+            column[rows] += amount
+
+    def record_loss(self, cause: int, amount: np.ndarray | float, rows: np.ndarray) -> None:
+        """Count income lost to a risk type (``CAUSES``) since the assessment, for attributing relapse."""
+        self.shock_loss[cause, rows] += amount
+
+    def surrender_assets(self, wanted: np.ndarray, ledger: Payments) -> np.ndarray:
+        """Sell productive assets to raise ``wanted`` for a lender's recovery (own first, then financed ones).
+
+        Sold at the distress discount; returns each household's proceeds (yuan).
+        """
+        keep = 1.0 - self.params.assets.distress_sale_discount
+        from_own = np.minimum(self.assets, wanted / max(keep, 1e-9))
+        from_financed = np.minimum(self.invested, wanted / max(keep, 1e-9) - from_own)
+        proceeds = (from_own + from_financed) * keep
+        self.assets -= from_own
+        self.invested -= from_financed
+        ledger.pay("forced_asset_sales", REST_OF_WORLD, HOUSEHOLDS, proceeds)
+        return proceeds
+
+    def place_in_jobs(self, rows: np.ndarray) -> None:
+        """``rows`` find work again (a job placement)."""
+        self.jobless_months[rows] = 0
 
     # ------------------------------------------------------------------ derived measures
     @property
@@ -159,34 +126,6 @@ class Households:
         size = self.size if rows is None else self.size[rows]
         return self.params.consumption.subsistence_per_capita * self.levels.cpi * size
 
-    def input_bill(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Cost of a full season's inputs on the land the household (or each of ``rows``) farms itself (yuan)."""
-        if self._input_bill is None:  # land, crop and land use are fixed after synthesis (decide_land_use resets it)
-            cost_per_mu = np.array([c.input_cost_per_mu for c in self.params.farming.crops.in_order()])
-            self._input_bill = self.land * cost_per_mu[self.crop] * self.farms_own_land
-        bill = self._input_bill if rows is None else self._input_bill[rows]
-        return bill * self.levels.input_prices
-
-    def decide_land_use(self, rows: np.ndarray | None = None) -> None:
-        """Farm own land (all households', or ``rows``') if revenue covers inputs and rent; else lease it out."""
-        crops = self.params.farming.crops.in_order()
-        picked = slice(None) if rows is None else rows
-        crop = self.crop[picked]
-        revenue = np.array([c.revenue_per_mu for c in crops])[crop] * self.productivity[picked]
-        farms = revenue > np.array([c.input_cost_per_mu for c in crops])[crop] + self.params.farming.land_rent_per_mu
-        if rows is None:
-            self.farms_own_land = farms
-        else:
-            self.land_with_farm[rows] = False
-            self.farms_own_land[rows] = farms
-        self._input_bill = None
-
-    def give_land_to_farm(self, rows: np.ndarray) -> None:
-        """``rows``' land is worked by a family farm: the household neither farms it nor leases it to outsiders."""
-        self.farms_own_land[rows] = False
-        self.land_with_farm[rows] = True
-        self._input_bill = None
-
     def buffer(self) -> np.ndarray:
         """Cash a household aims to hold: a precautionary reserve plus next season's input bill (yuan)."""
         return self.params.consumption.buffer_months * self.subsistence() + self.input_bill()
@@ -194,144 +133,6 @@ class Households:
     def workers_available(self) -> np.ndarray:
         """Working members this month (a sick worker stays home)."""
         return np.maximum(self.labour - (self.sick_months > 0), 0.0)
-
-    # ------------------------------------------------------------------ production
-    def buy_inputs(self, month_of_year: int, ledger: Payments) -> None:
-        """At planting, buy inputs for as much land as cash allows (credit relaxes this)."""
-        crops = self.params.farming.crops.in_order()
-        plants_now = np.array([c.plant_month == month_of_year for c in crops])[self.crop] & self.farms_own_land
-        if not plants_now.any():
-            return
-        rows = np.flatnonzero(plants_now)
-        need = self.input_bill(rows)
-        # inputs are paid from cash beyond one month of subsistence
-        affordable = np.maximum(self.cash[rows] - self.subsistence(rows), 0.0)
-        spend = np.minimum(need, affordable)
-        self.planted[rows] = np.divide(spend, need, out=np.zeros_like(spend), where=need > 0)
-        ledger.pay("farm_inputs", HOUSEHOLDS, REST_OF_WORLD, spend, payer_rows=rows)
-        self.season_inputs[rows] = spend
-
-    def harvesting(self, month_of_year: int) -> np.ndarray:
-        """Households whose crop is harvested in this month of the year (1..12)."""
-        crops = self.params.farming.crops.in_order()
-        return np.flatnonzero(np.array([c.harvest_month == month_of_year for c in crops])[self.crop])
-
-    def harvest(
-        self, rows: np.ndarray, yield_factor: np.ndarray, price: np.ndarray, weather_loss: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Bring in the planted share of ``rows``' land, valued at the crop's spot price.
-
-        Farm net income is recognised at the sale (:meth:`receive_sales`): revenue less the
-        season's input cost (accrual over the production cycle), so the rolling 12-month
-        income does not swing with the calendar gap between planting and harvest.
-
-        Args:
-            rows: the harvesting households (:meth:`harvesting`).
-            yield_factor: for each of ``rows``, weather and luck (1 = an ordinary season).
-            price: price index per crop (order of CROPS).
-            weather_loss: for each of ``rows``, the share of the harvest its region lost to a
-                disaster this year (counted as income lost to disaster; 0 when not given).
-
-        Returns:
-            The value of each row's produce at the spot price.
-        """
-        if rows.size == 0:
-            return np.zeros(0)
-        crops = self.params.farming.crops.in_order()
-        revenue_per_mu = np.array([c.revenue_per_mu for c in crops])[self.crop[rows]] * self.levels.farm_prices
-        # a member sick in the harvest month: part of the harvest is not brought in
-        sick = self.sick_months[rows] > 0
-        health_factor = 1.0 - self.params.health.farm_output_loss * sick
-        crop_price = price[self.crop[rows]]
-        normal_value = self.land[rows] * self.planted[rows] * revenue_per_mu * self.productivity[rows]
-        sales = normal_value * yield_factor * crop_price * health_factor
-        at_ordinary_price = normal_value * yield_factor * health_factor
-        self.shock_loss[ILLNESS, rows] += normal_value * yield_factor * crop_price * (1.0 - health_factor)
-        self.shock_loss[PRICE_FALL, rows] += at_ordinary_price * np.maximum(1.0 - crop_price, 0.0)
-        if weather_loss is not None:
-            lost_share = np.divide(weather_loss, 1.0 - weather_loss, out=np.zeros(rows.size), where=weather_loss < 1)
-            self.shock_loss[DISASTER, rows] += sales * lost_share
-        self.harvested_now[rows] = True
-        self.yield_shortfall[rows] = np.maximum(1.0 - yield_factor, 0.0)
-        self.crop_loss_month[rows] = np.divide(
-            sales * self.yield_shortfall[rows],
-            yield_factor,
-            out=np.zeros(rows.size),
-            where=yield_factor > 0,
-        )
-        return sales
-
-    def receive_sales(self, rows: np.ndarray, proceeds: np.ndarray) -> None:
-        """Book the season's farm net income (proceeds less the season's inputs); the season ends.
-
-        The money itself was paid by the buyer through the ledger (spot market, cooperative
-        or enterprise), possibly net of a deducted loan repayment, which still counts as the
-        household's income.
-        """
-        self.farm_month[rows] += proceeds - self.season_inputs[rows]
-        self.planted[rows] = 0.0
-        self.season_inputs[rows] = 0.0
-
-    def earn_asset_income(self, ledger: Payments) -> None:
-        """Productive assets yield a monthly net income and wear out; land leased to outside tenants earns its rent.
-
-        The rent is property income; land with a family farm earns its rent from the farm
-        (``simulation/land_market.py``).
-        """
-        rent = self.params.farming.land_rent_per_mu * self.levels.farm_prices / 12.0
-        income = self.assets * self.params.assets.monthly_return
-        lessors = np.flatnonzero(~(self.farms_own_land | self.land_with_farm))  # a minority
-        rent_income = rent * self.land[lessors]
-        self.assets *= 1.0 - self.params.assets.depreciation / 12.0
-        ledger.pay("asset_income", REST_OF_WORLD, HOUSEHOLDS, income)
-        ledger.pay("land_rent", REST_OF_WORLD, HOUSEHOLDS, rent_income, payee_rows=lessors)
-        self.farm_month += income
-        self.property_month[lessors] += rent_income
-
-    def invest(self, rows: np.ndarray, amount: np.ndarray, ledger: Payments) -> None:
-        """Spend loan money on the project (livestock, greenhouse, tools); its return blends in."""
-        if rows.size == 0:
-            return
-        ledger.pay("financed_investment", HOUSEHOLDS, REST_OF_WORLD, amount, payer_rows=rows)
-        total = self.invested[rows] + amount
-        self.invest_return[rows] = (
-            self.invested[rows] * self.invest_return[rows] + amount * self.pending_return[rows]
-        ) / total
-        self.invested[rows] = total
-
-    def fail_projects(self, failure_draw: np.ndarray) -> None:
-        """Financed projects fail at the scenario's rate: the asset and its return are gone, the loan stays.
-
-        The income the project would have earned in a year is counted as lost to debt distress.
-        """
-        monthly = 1.0 - (1.0 - self.params.credit.demand.project_failure_rate) ** (1.0 / 12.0)
-        rows = np.flatnonzero(self.invested > 0)
-        failed = rows[failure_draw[rows] < monthly]
-        self.shock_loss[DEBT_DISTRESS, failed] += self.invested[failed] * self.invest_return[failed]
-        self.invested[failed] = 0.0
-        self.invest_return[failed] = 0.0
-
-    def suffer_asset_damage(self, rows: np.ndarray, damage: np.ndarray) -> None:
-        """A disaster destroys the share ``damage`` of ``rows``' productive assets (own and financed)."""
-        hit = rows[damage > 0]
-        if hit.size == 0:
-            return
-        share = damage[damage > 0]
-        lost_income = (self.assets[hit] * 12.0 * self.params.assets.monthly_return + self.invested[hit]
-                       * self.invest_return[hit]) * share  # fmt: skip
-        self.shock_loss[DISASTER, hit] += lost_income
-        self.assets[hit] *= 1.0 - share
-        self.invested[hit] *= 1.0 - share
-
-    def earn_investment_income(self, loss_by_region: np.ndarray, depreciation: float, ledger: Payments) -> None:
-        """Financed assets yield their project's return, cut by this year's disaster; they wear out."""
-        rows = np.flatnonzero(self.invested > 0)
-        if rows.size == 0:
-            return
-        income = self.invested[rows] * self.invest_return[rows] / 12.0 * (1.0 - loss_by_region[self.region[rows]])
-        ledger.pay("financed_investment_income", REST_OF_WORLD, HOUSEHOLDS, income, payee_rows=rows)
-        self.farm_month[rows] += income
-        self.invested[rows] *= 1.0 - depreciation / 12.0
 
     # ------------------------------------------------------------------ labour
     def update_jobs(self, job_draw: np.ndarray) -> None:
@@ -355,7 +156,7 @@ class Households:
         local_wage = labour.local_wage * self.levels.wages * labour.local_work_months / 12.0 * self.productivity
         wages = migrants * migrant_wage + locals_ * local_wage
         ledger.pay("wages_migrant_local", REST_OF_WORLD, HOUSEHOLDS, wages)
-        self.wage_month += wages
+        self.book_income("wage", wages)
         # wages lost: to illness (a sick member), and to job loss (a migrant without work)
         sick = np.flatnonzero(self.sick_months > 0)
         sick_migrants = np.minimum(self.migrants[sick], 1.0) * (self.jobless_months[sick] == 0)
@@ -438,85 +239,6 @@ class Households:
         ledger.pay(
             "distress_asset_sales", REST_OF_WORLD, HOUSEHOLDS, (from_own + from_financed) * keep, payee_rows=in_distress
         )
-
-    # ------------------------------------------------------------------ poverty status
-    def close_month(self, month: int) -> None:
-        """Roll this month's net income and out-of-pocket medical bill into their 12-month windows.
-
-        Medical bills are not income: they drain cash (and so assets and future income) and
-        the monitoring system sees them as rigid expenditure. With
-        ``poverty.deduct_medical_costs`` the poverty test uses income net of them instead
-        (:attr:`assessed_income`).
-        """
-        self.income_month = (
-            self.farm_month + self.wage_month + self.transfer_month + self.insurance_month + self.property_month
-        )
-        slot = month % 12
-        self.income_12m += self.income_month - self.income_ring[slot]
-        self.income_ring[slot] = self.income_month
-        # the bills are few: the window moves on the households billed a year ago and this month only
-        old_rows, old_bills = self.medical_bills[slot]
-        self.medical_12m[old_rows] -= old_bills
-        bills = self.medical_due[self.billed]
-        self.medical_12m[self.billed] += bills
-        self.medical_bills[slot] = (self.billed, bills)
-
-    @property
-    def income_pc_net_of_medical(self) -> np.ndarray:
-        """Rolling 12-month per-capita income less out-of-pocket medical bills (the expenditure-adjusted view)."""
-        return (self.income_12m - self.medical_12m) / self.size
-
-    @property
-    def assessed_income(self) -> np.ndarray:
-        """The per-capita income the poverty test uses (net of medical bills with ``deduct_medical_costs``)."""
-        return self.income_pc_net_of_medical if self.params.poverty.deduct_medical_costs else self.income_pc
-
-    def reset_month(self) -> None:
-        """Clear this month's income by source before the month's phases run."""
-        self.farm_month[:] = 0.0
-        self.wage_month[:] = 0.0
-        self.transfer_month[:] = 0.0
-        self.insurance_month[:] = 0.0
-        self.property_month[:] = 0.0
-        self.harvested_now[:] = False
-        self.crop_loss_month[:] = 0.0
-        self.distress_sold_month = 0.0
-
-    def fix_cohorts(self, cohort: np.ndarray, line: float) -> None:
-        """Month 0: the cohorts are fixed and the first assessment is taken (nobody has relapsed yet)."""
-        self.cohort = cohort.astype(np.int8)
-        self.poor = self.assessed_income < line
-        self.relapsed[:] = False
-        self.assessed_income_pc = self.income_pc.copy()
-        self.shock_loss[:] = 0.0
-
-    def assess_poverty(self, line: float) -> Assessment:
-        """Annual assessment on rolling 12-month per-capita income, counted on the fixed cohorts.
-
-        A relapse is an ex-poor cohort household above the line at the previous assessment and
-        below it now; a never-registered household doing the same has newly fallen into poverty.
-        """
-        poor_now = self.assessed_income < line
-        was_above = ~self.poor
-        ex_poor = self.cohort == COHORT_EX_POOR
-        relapse_base = ex_poor & was_above
-        new_poor_base = ~ex_poor & was_above
-        assessment = Assessment(relapse_base & poor_now, relapse_base, new_poor_base & poor_now, new_poor_base)
-        self.relapsed |= assessment.relapses
-        self.poor = poor_now
-        self.assessed_income_pc = self.income_pc.copy()
-        return assessment
-
-    def causes_of(self, rows: np.ndarray) -> np.ndarray:
-        """The risk type that cost each of ``rows`` the most income since the last assessment (``other`` if none)."""
-        if rows.size == 0:
-            return np.zeros(0, np.int64)
-        losses = self.shock_loss[:OTHER, rows]
-        return np.where(losses.max(axis=0) > 0, losses.argmax(axis=0), OTHER)
-
-    def forget_shocks(self) -> None:
-        """After an assessment, the income lost to each risk type is counted afresh."""
-        self.shock_loss[:] = 0.0
 
     def to_frame(self) -> pd.DataFrame:
         """One row per household: traits, money, income, poverty history, cover and credit (a copy).

@@ -6,12 +6,16 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from agents.government import BudgetLine
+
 if TYPE_CHECKING:
     from agents.government import Government
     from agents.households import Payments
-    from simulation.schema_insurance import Insurer as InsurerTerms
+    from simulation.scenario.insurance import Insurer as InsurerTerms
 
 INSURER = "insurer"
+# the government covers the insurer's losses beyond its reserves
+INSURER_LINES = (BudgetLine("insurance_backstop", "insurance backstop", "保险兜底"),)
 REST_OF_WORLD = "rest_of_world"
 
 

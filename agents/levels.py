@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from simulation.scenario import Scenario
+    from simulation.scenario.loading import Scenario
 
 
 @dataclass(frozen=True)

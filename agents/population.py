@@ -17,7 +17,7 @@ import numpy as np
 from agents.households import Households
 
 if TYPE_CHECKING:
-    from simulation.scenario import Scenario
+    from simulation.scenario.loading import Scenario
 
 GROUP_EX_POOR, GROUP_FRINGE, GROUP_GENERAL = 0, 1, 2
 MAX_HOUSEHOLD_SIZE = 8

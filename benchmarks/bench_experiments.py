@@ -6,7 +6,7 @@ does, in a fresh process (``--workers 1``, ``--workers 2`` and the default), and
 - **wall**: seconds from launching the command to its exit (median of ``--repeats``);
 - **compute**: the model's own seconds for the same runs, timed in this process
   (``ValueChainModel(...)``, ``run_to_end()`` and every per-run table of
-  ``simulation.runner.RUN_TABLES``, run after run);
+  ``simulation.experiments.runner.RUN_TABLES``, run after run);
 - **start-up**: launch to the start of the first run (the earliest ``started`` in
   ``runs/status.jsonl``), with one worker. Since issue 24's second round a run's clock
   starts once the model's modules are imported, so start-up includes that import (about
@@ -51,7 +51,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
-AGRIFIN = [sys.executable, "-c", "import sys; from simulation.cli import main; sys.argv[0] = 'agrifin'; main()"]
+AGRIFIN = [
+    sys.executable,
+    "-c",
+    "import sys; from simulation.app.cli.main import main; sys.argv[0] = 'agrifin'; main()",
+]
 
 
 @dataclass(frozen=True)
@@ -164,10 +168,10 @@ def timed_experiment(workload: Workload, extra: list[str], tree: Path, scratch: 
 
 def model_compute(workload: Workload) -> float:
     """The model's own seconds for the workload's runs, one after another in this process."""
-    from simulation.experiments import grid_design, parse_vary, point_scenarios
-    from simulation.model import ValueChainModel
-    from simulation.runner import RUN_TABLES
-    from simulation.scenario import load_scenario
+    from simulation.engine.model import ValueChainModel
+    from simulation.experiments.designs import grid_design, parse_vary, point_scenarios
+    from simulation.scenario.loading import load_scenario
+    from simulation.experiments.runner import RUN_TABLES
 
     base = load_scenario(BASELINE, {"population.households": workload.households, "horizon.years": workload.years})
     scenarios = [base]

@@ -31,24 +31,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from simulation.profiling import timed
+from simulation.engine.month import PHASES
+from simulation.experiments.profiling import timed
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 # The phases of ValueChainModel.step, in their fixed order (docs/ODD.md, process overview).
-PHASES = (
-    "apply_shocks",
-    "produce",
-    "work",
-    "insure",
-    "support",
-    "consume",
-    "service_loans",
-    "lend",
-    "monitor",
-    "account",
-)
 RESET = "reset_month"  # Households.reset_month, called by step before the phases
 OTHER = "other"  # the rest of a step: Mesa's event scheduling, the step body itself, the timers
 MEASURE = "measure"  # ValueChainModel.measure, called inside account (metrics incl. the Gini)
@@ -71,7 +60,7 @@ def build_scenario(path: str | None, households: int, months: int, scaled: bool 
     With ``scaled``, the institutions' capital grows with the county (the model's rule,
     ``population.scale_institutions``); otherwise it stays as the scenario writes it.
     """
-    from simulation.scenario import Scenario, apply_overrides, load_scenario, validate_scenario
+    from simulation.scenario.loading import Scenario, apply_overrides, load_scenario, validate_scenario
 
     if path:
         base = load_scenario(path)
@@ -92,7 +81,7 @@ def run_child(
     households: int, months: int, scenario_path: str | None, seed: int, scaled: bool = True
 ) -> dict[str, Any]:
     """Build one model, step it ``months`` months, and return the timings."""
-    from simulation.model import ValueChainModel
+    from simulation.engine.model import ValueChainModel
 
     scenario = build_scenario(scenario_path, households, months, scaled)
     rss_imported = peak_rss_mb()
@@ -345,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     scenario = str(Path(args.scenario).resolve()) if args.scenario else default_scenario()
     if scenario:
-        from simulation.scenario import ScenarioError
+        from simulation.scenario.loading import ScenarioError
 
         try:
             # fail early on a bad file

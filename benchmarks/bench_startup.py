@@ -33,9 +33,9 @@ COMMANDS = (
 
 
 def entry_point() -> list[str]:
-    """The ``agrifin`` script beside this Python, else ``python -m simulation.cli``."""
+    """The ``agrifin`` script beside this Python, else ``python -m simulation.app.cli.main``."""
     script = Path(sys.executable).with_name("agrifin")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "simulation.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "simulation.app.cli.main"]
 
 
 def timed(command: list[str]) -> float:
@@ -60,7 +60,7 @@ def main() -> None:
         verdict = "met" if median < TARGET_SECONDS else "missed"
         print(f"{'agrifin ' + ' '.join(args_):<40}{median:>10.3f}{max(seconds):>10.3f}  {verdict}")
     if shutil.which("agrifin") is None and len(base) > 1:
-        print("(run through python -m simulation.cli: no agrifin script beside this Python)")
+        print("(run through python -m simulation.app.cli.main: no agrifin script beside this Python)")
 
 
 if __name__ == "__main__":

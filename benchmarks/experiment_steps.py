@@ -72,9 +72,9 @@ def wrap(owner, name, key):
     setattr(owner, name, timed)
 
 
-import simulation.campaign as campaign
-import simulation.results as results
-import simulation.runner as runner
+import simulation.experiments.campaign as campaign
+import simulation.outputs.results as results
+import simulation.experiments.runner as runner
 
 original_class = runner.model_class
 
@@ -111,7 +111,7 @@ def report():
     sys.stderr.flush()
 
 
-from simulation.cli import main
+from simulation.app.cli.main import main
 
 sys.argv = ["agrifin", *ARGS]
 atexit.register(report)

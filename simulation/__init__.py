@@ -10,17 +10,17 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulation.model import ValueChainModel
-    from simulation.runner import RunResult, run
-    from simulation.scenario import Scenario, ScenarioError, load_scenario
+    from simulation.engine.model import ValueChainModel
+    from simulation.experiments.runner import RunResult, run
+    from simulation.scenario.loading import Scenario, ScenarioError, load_scenario
 
 _HOMES = {
-    "RunResult": "simulation.runner",
-    "run": "simulation.runner",
-    "Scenario": "simulation.scenario",
-    "ScenarioError": "simulation.scenario",
-    "ValueChainModel": "simulation.model",
-    "load_scenario": "simulation.scenario",
+    "RunResult": "simulation.experiments.runner",
+    "run": "simulation.experiments.runner",
+    "Scenario": "simulation.scenario.loading",
+    "ScenarioError": "simulation.scenario.loading",
+    "ValueChainModel": "simulation.engine.model",
+    "load_scenario": "simulation.scenario.loading",
 }
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "ValueChainModel", "load_scenario", "run"]

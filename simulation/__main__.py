@@ -1,5 +1,5 @@
 """``python -m simulation``: the ``agrifin`` command line."""
 
-from simulation.cli import main
+from simulation.app.cli.main import main
 
 main()

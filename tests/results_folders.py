@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from click.testing import CliRunner
 
-from simulation.cli import cli
+from simulation.app.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("baseline.yaml", "risk_sharing_4321.yaml", "grassroots_liaison.yaml")
@@ -52,8 +52,8 @@ CAUSES = ("illness", "disaster", "job_loss", "price_fall", "enterprise_loss", "d
 
 def fabricate_cohort_outcomes(out: Path) -> None:
     """Add ``calendar_year`` and the cohort outcomes where the run lacks them, and compare again."""
-    from simulation.cli_experiments import compared_metrics
-    from simulation.stats import compare_policies
+    from simulation.app.cli.experiments import compared_metrics
+    from simulation.experiments.stats import compare_policies
 
     timeseries = pd.read_parquet(out / "timeseries.parquet")
     summary = pd.read_parquet(out / "summary.parquet")
@@ -201,7 +201,7 @@ def run_agrifin(*args: str) -> tuple[int, str]:
     import io
     from unittest import mock
 
-    from simulation.cli import main
+    from simulation.app.cli.main import main
 
     stderr = io.StringIO()
     with mock.patch.object(sys, "argv", ["agrifin", *args]), contextlib.redirect_stderr(stderr):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulation.scenario import Scenario, apply_overrides, scenario_from_dict
+from simulation.scenario.loading import Scenario, apply_overrides, scenario_from_dict
 
 SMALL_HOUSEHOLDS = 500
 

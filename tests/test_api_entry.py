@@ -50,7 +50,7 @@ def test_run_with_a_pool_works_without_a_main_guard(how, tmp_path):
 
 
 def test_the_main_module_is_restored_after_the_pool_starts():
-    from simulation.pool import main_module_hidden
+    from simulation.experiments.pool import main_module_hidden
 
     main = sys.modules["__main__"]
     before = (main.__dict__.get("__file__"), main.__dict__.get("__spec__"))

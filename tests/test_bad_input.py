@@ -1,6 +1,6 @@
 """A corpus of hostile and mistaken input: each case exits 2 with one line, no traceback, nothing written.
 
-Every case runs ``agrifin`` through its entry point (:func:`simulation.cli.main`) in a
+Every case runs ``agrifin`` through its entry point (:func:`simulation.app.cli.main.main`) in a
 fresh folder, then checks the exit status, that stderr is a single line naming the
 problem, that no traceback was printed, and that the folder holds only what the case
 put there (byte for byte).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.cli import main
+from simulation.app.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -228,7 +228,7 @@ def test_chinese_files_in_gbk_utf8_with_bom_or_a_named_encoding_load(tmp_path, m
 
 
 def test_a_merge_key_may_override_but_a_repeated_key_may_not(tmp_path):
-    from simulation.scenario import ScenarioError, load_scenario
+    from simulation.scenario.loading import ScenarioError, load_scenario
 
     base = "name: m\ndescription: d\ncommon: &c {dibao_takeup: 0.5, dibao_standard: 5000}\n"
     (tmp_path / "ok.yaml").write_text(base.replace("common", "transfers") + "health:\n  reimbursement_share: 0.6\n")
@@ -241,7 +241,7 @@ def test_a_merge_key_may_override_but_a_repeated_key_may_not(tmp_path):
 
 
 def test_nan_is_named_as_not_finite_not_as_out_of_range(tmp_path):
-    from simulation.scenario import ScenarioError, load_scenario
+    from simulation.scenario.loading import ScenarioError, load_scenario
 
     with pytest.raises(ScenarioError) as caught:
         load_scenario(BASELINE, {"transfers.dibao_takeup": float("nan")})
@@ -249,7 +249,7 @@ def test_nan_is_named_as_not_finite_not_as_out_of_range(tmp_path):
 
 
 def test_scenario_names_may_be_chinese_and_dotted_but_not_paths():
-    from simulation.schema_base import check_scenario_name
+    from simulation.scenario.base import check_scenario_name
 
     for name in ("低保_提高", "dibao-80", "v1.2", "a.b_c-d"):
         assert check_scenario_name(name) == name

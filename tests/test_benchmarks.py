@@ -28,7 +28,7 @@ def institution_capital(scenario) -> list[float]:
 
 
 def test_institutions_grow_with_the_county_unless_fixed() -> None:
-    from simulation.outcomes import scaled_to_county
+    from simulation.engine.outcomes import scaled_to_county
 
     written = bench_model.build_scenario(INTEGRATED, 20_000, 12, scaled=False)
     scaled = scaled_to_county(bench_model.build_scenario(INTEGRATED, 50_000, 24, scaled=True))

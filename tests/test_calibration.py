@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.calibrate import Calibration, disaster_contrast, open_study, run_trials, trials_table
-from simulation.calibration_targets import Quantity, TargetsFile, load_targets, loss_of
-from simulation.experiments import Factor
-from simulation.runner import RunOutput
+from simulation.experiments.calibrate import Calibration, disaster_contrast, open_study, run_trials, trials_table
+from simulation.experiments.calibration_targets import Quantity, TargetsFile, load_targets, loss_of
+from simulation.experiments.designs import Factor
+from simulation.experiments.runner import RunOutput
 from tests.small_county import small_scenario
 from tests.test_bad_input import agrifin, snapshot
 
@@ -170,7 +170,7 @@ def test_a_stopped_study_resumed_runs_only_the_trials_left(tmp_path):
 def test_killed_calibration_resumes_without_repeating_finished_trials(tmp_path):
     folder = tmp_path / "calib"
     command = [
-        sys.executable, "-m", "simulation.cli", "calibrate", str(TARGETS), "--base", "baseline",
+        sys.executable, "-m", "simulation.app.cli.main", "calibrate", str(TARGETS), "--base", "baseline",
         "--households", "300", "--years", "4", "-r", "2", "--workers", "1", "--trials", "30", "--no-charts",
         "--vary", "transfers.basic_per_capita=150:300", "-o", str(folder),
     ]  # fmt: skip
@@ -206,7 +206,7 @@ def test_calibration_writes_a_scenario_extending_the_base_with_the_fitted_keys(t
     assert code == 0, err
     text = (tmp_path / "out" / "calibrated.yaml").read_text()
     assert "extends: " in text and "basic_per_capita:" in text and "# fitted: trial" in text
-    from simulation.scenario import load_scenario
+    from simulation.scenario.loading import load_scenario
 
     fitted = load_scenario(tmp_path / "out" / "calibrated.yaml")
     best = pd.read_parquet(tmp_path / "out" / "trials.parquet").nsmallest(1, "loss").iloc[0]
@@ -297,7 +297,7 @@ def test_compare_over_parameter_sets_reports_both_intervals_and_rank_stability(t
 
 
 def test_parameter_interval_widens_when_the_effect_differs_between_sets():
-    from simulation.parameter_sets import uncertainty_table
+    from simulation.experiments.parameter_sets import uncertainty_table
 
     rows = []
     for point, effect in enumerate((-0.03, -0.01, 0.01)):

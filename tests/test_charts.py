@@ -11,11 +11,11 @@ from matplotlib.colors import to_hex
 from PIL import Image
 from results_folders import comparison_folder, design_folder, older_copy, run_agrifin
 
-import simulation.chart_text
-from simulation.chart_catalogue import CHART_NAMES, draw_chart, save_chart
-from simulation.chart_data import ChartUnavailableError, ResultsData
-from simulation.chart_text import MISSING, chart_fonts
-from simulation.cli import cli
+import simulation.outputs.charts.text
+from simulation.app.cli.main import cli
+from simulation.outputs.charts.catalogue import CHART_NAMES, draw_chart, save_chart
+from simulation.outputs.charts.data import ChartUnavailableError, ResultsData
+from simulation.outputs.charts.text import MISSING, chart_fonts
 
 COMPARISON_CHARTS = tuple(name for name in CHART_NAMES if name not in ("sweep", "sensitivity", "risk_sharing"))
 
@@ -120,7 +120,7 @@ def test_plot_draws_one_chart_and_refuses_unknown_names_and_folders(folder: Path
 def test_chinese_labels_without_a_cjk_font_exit_2_naming_the_package(folder: Path, monkeypatch):
     from click.testing import CliRunner
 
-    monkeypatch.setattr(simulation.chart_text, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(simulation.outputs.charts.text, "find_cjk_font", lambda: None)
     result = CliRunner().invoke(cli, ["plot", str(folder), "--chart", "relapse_rate", "--lang", "zh"])
     assert result.exit_code == 2
     assert "fonts-noto-cjk" in result.output
@@ -129,7 +129,7 @@ def test_chinese_labels_without_a_cjk_font_exit_2_naming_the_package(folder: Pat
 
 @pytest.mark.filterwarnings("ignore:Glyph")
 def test_chinese_labels_with_a_font_translate_every_label(data: ResultsData, monkeypatch):
-    monkeypatch.setattr(simulation.chart_text, "find_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(simulation.outputs.charts.text, "find_cjk_font", lambda: "DejaVu Sans")
     MISSING.clear()
     paths = save_chart(data, "relapse_by_group", lang="zh")
     assert paths[0].name == "relapse_by_group_zh.png"

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from scipy import stats
 from small_county import PRE_CALIBRATION, nested
 
-from simulation.cli import cli
-from simulation.stats import (
+from simulation.app.cli.main import cli
+from simulation.experiments.stats import (
     compare_policies,
     cost_per_averted,
     paired_difference,

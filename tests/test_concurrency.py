@@ -23,7 +23,7 @@ def start_together(folder: Path, *extra: tuple[str, ...]) -> list[subprocess.Com
     """Start one ``agrifin run`` per argument tuple at once (seeds 1, 2, …) and wait for all."""
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "simulation.cli", *RUN, "--seed", str(seed), *args],
+            [sys.executable, "-m", "simulation.app.cli.main", *RUN, "--seed", str(seed), *args],
             cwd=folder,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from simulation.loans import (
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.credit.book import (
     ACTIVE,
     BULLET,
     CLOSED,
@@ -15,8 +16,7 @@ from simulation.loans import (
     annuity_payment,
     debtors_of,
 )
-from simulation.model import ValueChainModel
-from simulation.scenario import Scenario, ScenarioError, scenario_from_dict
+from simulation.scenario.loading import Scenario, ScenarioError, scenario_from_dict
 
 
 def one_loan(book: LoanBook, principal=12_000.0, rate=0.06, term=12, repayment=EQUAL_INSTALMENTS, subsidy=0.0):

@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from simulation import ValueChainModel, load_scenario
-from simulation.dashboard_figures import map_figure, village_arrears, village_at_risk_share
-from simulation.dashboard_layout import PLAY_INTERVAL_MS
-from simulation.dashboard_levers import balance_shares, cap_total, lever_values, save_lever_set
-from simulation.loans import ACTIVE, HOUSEHOLD, NONPERFORMING
+from simulation.app.dashboard.figures import map_figure, village_arrears, village_at_risk_share
+from simulation.app.dashboard.layout import PLAY_INTERVAL_MS
+from simulation.app.dashboard.levers import balance_shares, cap_total, lever_values, save_lever_set
+from simulation.instruments.credit.book import ACTIVE, HOUSEHOLD, NONPERFORMING
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -116,7 +116,15 @@ def save_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, save_dir):
     """`agrifin dashboard` on the default or a free port, 2,000 households; yields its address."""
-    command = [sys.executable, "-m", "simulation.cli", "dashboard", str(BASELINE), "--households", str(TEST_HOUSEHOLDS)]
+    command = [
+        sys.executable,
+        "-m",
+        "simulation.app.cli.main",
+        "dashboard",
+        str(BASELINE),
+        "--households",
+        str(TEST_HOUSEHOLDS),
+    ]
     command += ["--save-dir", str(save_dir)]
     errors = tmp_path_factory.mktemp("dashboard") / "stderr.txt"
     with errors.open("w") as stderr:
@@ -293,7 +301,7 @@ def test_page_loads_nothing_from_outside_127_0_0_1(page, browser_requests):
 def test_unknown_scenario_or_busy_port_exit_2_with_one_line(server):
     port = urlparse(server).port
     cases = (["no_such_scenario.yaml"], [str(BASELINE), "--port", str(port)])
-    commands = [[sys.executable, "-m", "simulation.cli", "dashboard", *args] for args in cases]
+    commands = [[sys.executable, "-m", "simulation.app.cli.main", "dashboard", *args] for args in cases]
     running = [
         subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands
     ]

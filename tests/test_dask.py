@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from simulation.cli import cli
+from simulation.app.cli.main import cli
 
 COUNTY = "name: county\ndescription: cluster tests\npopulation:\n  households: 1200\nhorizon:\n  years: 2\n"
 POLICY = "extends: county.yaml\nname: generous_health\ndescription: more paid\nhealth:\n  reimbursement_share: 0.8\n"
@@ -106,7 +106,7 @@ def test_the_scheduler_can_come_from_the_environment(cluster: str, scenarios: li
 def test_an_unreachable_scheduler_is_bad_input_and_leaves_no_folder(scenarios: list[str], tmp_path: Path):
     out = tmp_path / "never"
     address = f"tcp://127.0.0.1:{free_port()}"
-    command = [sys.executable, "-m", "simulation.cli", "compare", *scenarios, "-r", "1", "-o", str(out)]
+    command = [sys.executable, "-m", "simulation.app.cli.main", "compare", *scenarios, "-r", "1", "-o", str(out)]
     done = subprocess.run([*command, "--scheduler", address], capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "cannot reach the Dask scheduler" in done.stderr
     assert not out.exists()

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from small_county import small_scenario
 
-from simulation.model import ValueChainModel
-from simulation.rng import STREAM_NAMES, RandomStreams, replicate_seed
+from simulation.engine.model import ValueChainModel
+from simulation.engine.rng import STREAM_NAMES, RandomStreams, replicate_seed
 
 
 def run_series(seed: int, replicate: int, **dotted) -> pd.DataFrame:

@@ -8,10 +8,10 @@ from ema_workbench import RealParameter, SequentialEvaluator, perform_experiment
 from ema_workbench.analysis import prim
 from small_county import pre_calibration_scenario
 
-from simulation import ema
+from simulation.experiments import ema
+from simulation.experiments.runner import run
 from simulation.extras import MissingExtraError
-from simulation.runner import run
-from simulation.scenario import load_scenario
+from simulation.scenario.loading import load_scenario
 
 TINY = {"households": 300, "years": 1}
 

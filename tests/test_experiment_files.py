@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from small_county import small_scenario
 
-from simulation.custom_outcomes import check_expression, evaluate
-from simulation.experiment_file import load_experiment
-from simulation.experiments import ValuesFactor, make_design, parse_vary, point_scenarios
-from simulation.scenario import ScenarioError, load_scenario
+from simulation.experiments.custom_outcomes import check_expression, evaluate
+from simulation.experiments.designs import ValuesFactor, make_design, parse_vary, point_scenarios
+from simulation.experiments.experiment_file import load_experiment
+from simulation.scenario.loading import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ("--households", "200", "--years", "1", "--workers", "1", "--no-charts")
@@ -39,7 +39,7 @@ COUNTY = "name: county\ndescription: a small county\npopulation:\n  households: 
 
 
 def agrifin(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "simulation.cli", *args]
+    command = [sys.executable, "-m", "simulation.app.cli.main", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import simulation.runner
-from simulation.cli import cli
-from simulation.experiments import (
+import simulation.experiments.runner
+from simulation.app.cli.main import cli
+from simulation.experiments.designs import (
     Factor,
     grid_design,
     lhs_design,
@@ -22,7 +22,7 @@ from simulation.experiments import (
     parse_vary,
     sobol_design,
 )
-from simulation.scenario import ScenarioError
+from simulation.scenario.loading import ScenarioError
 
 COUNTY = (
     "name: county\ndescription: a small county for sweep tests\npopulation:\n  households: 800\nhorizon:\n  years: 2\n"
@@ -45,7 +45,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 def agrifin(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "simulation.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "simulation.app.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
 
 
@@ -165,7 +165,7 @@ def test_morris_sensitivity_reports_mu_star(county: Path, tmp_path: Path):
     assert {"mu_star", "sigma"} <= set(indices["index"])
 
 
-class FailsAtHalfTakeup(simulation.runner.ValueChainModel):
+class FailsAtHalfTakeup(simulation.experiments.runner.ValueChainModel):
     """A model that raises for one sweep point (dibao take-up 0.5)."""
 
     def __init__(self, scenario, seed=0, replicate=0):
@@ -177,7 +177,7 @@ class FailsAtHalfTakeup(simulation.runner.ValueChainModel):
 def test_a_failing_run_is_recorded_and_the_sweep_continues(county: Path, tmp_path: Path, monkeypatch):
     out = tmp_path / "failing"
     args = ("sweep", str(county), "--vary", f"{DIBAO}=0.2:0.8:3", "-r", "2", "-o", str(out), "--workers", "1")
-    monkeypatch.setattr(simulation.runner, "ValueChainModel", FailsAtHalfTakeup)
+    monkeypatch.setattr(simulation.experiments.runner, "ValueChainModel", FailsAtHalfTakeup)
     code, _ = invoke(*args)
     assert code == 1
     manifest = json.loads((out / "manifest.json").read_text())

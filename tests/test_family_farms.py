@@ -8,11 +8,11 @@ from small_county import pre_calibration_scenario, small_scenario
 
 from agents.family_farms import FAMILY_FARMS, FamilyFarms
 from agents.households import ENTERPRISE_LOSS, HOUSEHOLDS, REST_OF_WORLD, Households
-from simulation.family_farm_credit import FAMILY_FARM
-from simulation.land_market import LandMarket
-from simulation.ledger import Ledger
-from simulation.model import ValueChainModel
-from simulation.scenario import ScenarioError
+from simulation.engine.ledger import Ledger
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.credit.family_farm import FAMILY_FARM
+from simulation.instruments.land_market import LandMarket
+from simulation.scenario.loading import ScenarioError
 
 GRAIN = 0
 

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from flask import Flask
 
-from simulation.cli import main
-from simulation.dashboard_guard import guard_local_requests
-from simulation.ledger import Ledger, LedgerImbalanceError
-from simulation.runner import NonFiniteRecordError, RunSpec, check_finite, simulate
-from simulation.scheduler_check import SchedulerError, looks_like_dask, parse_address
+from simulation.app.cli.main import main
+from simulation.app.dashboard.guard import guard_local_requests
+from simulation.engine.ledger import Ledger, LedgerImbalanceError
+from simulation.experiments.runner import NonFiniteRecordError, RunSpec, check_finite, simulate
+from simulation.experiments.scheduler_check import SchedulerError, looks_like_dask, parse_address
 
 COUNTY = "name: county\ndescription: fault tests\npopulation:\n  households: 200\nhorizon:\n  years: 1\n"
 SMALL = ("-r", "2", "-q", "--no-charts", "--workers", "1")
@@ -71,7 +71,7 @@ def test_records_with_infinity_name_the_metric_and_the_month():
 @pytest.fixture
 def nan_income(monkeypatch):
     """The model's monthly records report NaN mean income from month 1 (as .inf once did)."""
-    from simulation.model import ValueChainModel
+    from simulation.engine.model import ValueChainModel
 
     original = ValueChainModel.run_to_end
 
@@ -102,7 +102,7 @@ def test_simulate_never_returns_non_finite_records(nan_income):
 
 
 def test_a_full_disk_is_one_line_with_the_resume_command_and_resuming_finishes(tmp_path, monkeypatch, capsys):
-    import simulation.results as results
+    import simulation.outputs.results as results
 
     (tmp_path / "county.yaml").write_text(COUNTY)
     monkeypatch.chdir(tmp_path)

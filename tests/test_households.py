@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from small_county import small_scenario
 
-from agents.government import GOVERNMENT, Government
+from agents.government import DIBAO_STATES, GOVERNMENT, Government
 from agents.households import (
     CAUSES,
     HOUSEHOLDS,
@@ -22,7 +22,7 @@ from agents.households import (
 from agents.households import (
     COHORT_MONITORED as MONITORED,
 )
-from simulation.ledger import Ledger
+from simulation.engine.ledger import Ledger
 
 LINE = 4_000.0
 GRAIN = 0
@@ -345,6 +345,7 @@ def test_harvest_income_is_sales_less_the_seasons_inputs():
 def county_with_government(n: int, **dotted) -> tuple[Households, Ledger, Government]:
     hh, ledger = county(n, **dotted)
     government = Government(mesa.Model(rng=np.random.default_rng(0)), hh.params.transfers, ledger)
+    hh.declare(*DIBAO_STATES)  # the government's record on households
     ledger.open_scalar_sector(GOVERNMENT, government)
     return hh, ledger, government
 

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from simulation.loans import PENDING
-from simulation.model import ValueChainModel
-from simulation.scenario import ScenarioError, scenario_from_dict
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.credit.book import PENDING
+from simulation.instruments.insurance.agricultural import settle_harvest_claims, uptake_chance
+from simulation.instruments.insurance.anti_poverty import settle_anti_poverty_claims
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
 
 
 def insured_county(**insurance):
@@ -38,7 +40,7 @@ def test_index_payout_depends_only_on_the_region_weather():
     hh.reset_month()
     hh.harvested_now[:] = True
     hh.yield_shortfall[:] = np.linspace(0.0, 0.9, hh.n)  # own losses differ, the index must not care
-    model.insurance.settle_harvest_claims(model.weather.loss)
+    settle_harvest_claims(model.insurance, model.weather.loss)
     deductible = model.params.insurance.agricultural.deductible
     expected = 10_000.0 * np.maximum(model.weather.loss[hh.region] - deductible, 0.0)
     np.testing.assert_allclose(hh.insurance_month, expected)
@@ -49,7 +51,7 @@ def test_yield_payout_follows_the_household_own_loss():
     hh.reset_month()
     hh.harvested_now[:] = True
     hh.yield_shortfall[:] = 0.5
-    model.insurance.settle_harvest_claims(np.zeros(3))
+    settle_harvest_claims(model.insurance, np.zeros(3))
     assert np.allclose(hh.insurance_month, 10_000.0 * (0.5 - model.params.insurance.agricultural.deductible))
 
 
@@ -65,7 +67,7 @@ def test_anti_poverty_trigger_needs_both_hardship_and_low_income(hardship, incom
     hh.ap_paid_year[:] = 0.0
     hh.hardship_year[:] = hardship
     hh.income_12m[:] = income_pc * hh.size
-    model.insurance.settle_anti_poverty_claims()
+    settle_anti_poverty_claims(model.insurance)
     ap = model.params.insurance.anti_poverty
     expected = min(ap.payout_share * max(hardship - ap.warning_line, 0.0), ap.cap) if paid else 0.0
     np.testing.assert_allclose(hh.insurance_month, expected)
@@ -117,10 +119,10 @@ def test_uptake_falls_with_the_farmer_price_and_rises_after_village_payouts():
     dear = ValueChainModel(
         insured_county(agricultural={"central_subsidy": 0.2, "province_subsidy": 0.1, "county_subsidy": 0.0}), seed=1
     ).insurance
-    assert dear.uptake_chance().mean() < cheap.uptake_chance().mean()
-    before = cheap.uptake_chance().copy()
+    assert uptake_chance(dear).mean() < uptake_chance(cheap).mean()
+    before = uptake_chance(cheap).copy()
     cheap.village_paid_share[:] = 0.5
-    assert (cheap.uptake_chance() >= before).all() and cheap.uptake_chance().mean() > before.mean()
+    assert (uptake_chance(cheap) >= before).all() and uptake_chance(cheap).mean() > before.mean()
 
 
 def test_drought_year_brings_a_spike_of_claims():

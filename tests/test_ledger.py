@@ -10,8 +10,8 @@ from small_county import small_scenario
 
 from agents.government import GOVERNMENT
 from agents.households import HOUSEHOLDS
-from simulation.ledger import REST_OF_WORLD, ArrayAccount, Ledger, LedgerImbalanceError
-from simulation.model import ValueChainModel
+from simulation.engine.ledger import REST_OF_WORLD, ArrayAccount, Ledger, LedgerImbalanceError
+from simulation.engine.model import ValueChainModel
 
 ROWS = 5
 

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 
 from agents.household_table import COLUMNS
-from simulation.metrics import METRIC_NAMES
-from simulation.model import ValueChainModel
+from simulation.engine.metrics import METRIC_NAMES
+from simulation.engine.model import ValueChainModel
 
 SMALL = {"population.households": 300, "horizon.years": 1}
 

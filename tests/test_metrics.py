@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from small_county import pre_calibration_scenario, small_scenario
 
-from simulation.metrics import METRIC_NAMES, METRICS, fgt, gini, rate_by_category, share_below, summarise
-from simulation.model import ValueChainModel
+from simulation.engine.metrics import METRIC_NAMES, METRICS, fgt, gini, rate_by_category, share_below, summarise
+from simulation.engine.model import ValueChainModel
 
 LINE = 4_000.0
 # four households: per-capita incomes and sizes (persons); 5,000 is above the line

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from small_county import PRE_CALIBRATION, nested
 
-from simulation.model import ValueChainModel
-from simulation.runner import run
-from simulation.scenario import ScenarioError, scenario_from_dict
+from simulation.engine.model import ValueChainModel
+from simulation.engine.month import PHASES
+from simulation.experiments.runner import run
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
 
 
 def monitored_county(households=1500, years=2, **sections):
@@ -26,9 +27,9 @@ def step_to_monitoring(model: ValueChainModel) -> None:
     """Run the next month up to (not including) its monitoring phase."""
     model.month += 1
     model.households.reset_month()
-    for phase in (model.apply_shocks, model.produce, model.work, model.insure, model.support, model.consume,
-                  model.service_loans, model.lend):  # fmt: skip
-        phase()
+    month = model.open_month()
+    for phase in PHASES[: PHASES.index("monitor")]:
+        getattr(model, phase)(month)
 
 
 def test_with_no_reviews_and_no_shared_data_nobody_is_flagged():
@@ -68,7 +69,7 @@ def test_a_household_is_flagged_on_its_reported_income_not_its_true_income():
     poor = int(np.flatnonzero(hh.income_pc < 0.5 * line)[0])
     error = np.zeros(n)
     error[well_off], error[poor] = -10.0, 10.0  # the rich one under-reports, the poor one over-reports
-    system.monitor(model.month, model.weather.loss, np.zeros(n), np.ones(n), error)
+    system.review(model.month, model.weather.loss, np.zeros(n), np.ones(n), error)
     assert system.monitored[well_off] and not system.at_risk[well_off]
     assert not system.monitored[poor] and system.at_risk[poor]
 
@@ -91,7 +92,7 @@ def test_shared_medical_data_flag_a_household_whose_bills_are_rigid_expenditure(
     hh.medical_due[rich] = 1.0
     hh.medical_12m[rich] = hh.income_12m[rich]  # bills as large as its income
     system.monitored[:] = False  # forget earlier months' flags
-    system.monitor(model.month, model.weather.loss, np.ones(n), np.ones(n), np.zeros(n))
+    system.review(model.month, model.weather.loss, np.ones(n), np.ones(n), np.zeros(n))
     assert system.monitored[rich]
     others = np.setdiff1d(np.arange(n), hh.billed)
     assert not system.monitored[others].any()  # no routine reviews: nobody else is seen

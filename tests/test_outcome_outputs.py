@@ -13,16 +13,16 @@ import pytest
 from matplotlib.colors import to_hex
 from results_folders import outcomes_folder, run_agrifin
 
-import simulation.chart_text
-from simulation.chart_catalogue import draw_chart
-from simulation.chart_data import ChartUnavailableError, ResultsData
-from simulation.chart_text import MISSING, chart_fonts
-from simulation.charts import PALETTE
-from simulation.charts_causes import mean_counts
-from simulation.cli_experiments import comparison_text
-from simulation.report import build_report
-from simulation.report_blocks import Figure, Note, Table
-from simulation.stats import compare_policies
+import simulation.outputs.charts.text
+from simulation.app.cli.experiments import comparison_text
+from simulation.experiments.stats import compare_policies
+from simulation.outputs.charts.catalogue import draw_chart
+from simulation.outputs.charts.causes import mean_counts
+from simulation.outputs.charts.data import ChartUnavailableError, ResultsData
+from simulation.outputs.charts.draw import PALETTE
+from simulation.outputs.charts.text import MISSING, chart_fonts
+from simulation.outputs.report.blocks import Figure, Note, Table
+from simulation.outputs.report.build import build_report
 
 HEADLINE_ORDER = ("poverty_person_years", "cohort_poverty_rate", "relapse_rate", "ever_relapsed_share", "new_poor_rate")
 
@@ -232,7 +232,7 @@ def test_time_charts_without_calendar_year_count_years_since_start(folder: Path)
 
 @pytest.mark.filterwarnings("ignore:Glyph")
 def test_new_charts_speak_chinese(data: ResultsData, monkeypatch):
-    monkeypatch.setattr(simulation.chart_text, "find_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(simulation.outputs.charts.text, "find_cjk_font", lambda: "DejaVu Sans")
     MISSING.clear()
     with chart_fonts("zh"):
         for name in ("relapse_causes", "cost_per_poverty_year_averted", "effects", "relapse_rate"):
@@ -248,9 +248,9 @@ def test_new_charts_speak_chinese(data: ResultsData, monkeypatch):
 
 
 def test_relapse_causes_of_each_run_are_consolidated_into_one_parquet_file(tmp_path: Path):
-    from simulation.results import ResultsFolder
-    from simulation.runner import RunOutput, RunSpec
-    from simulation.scenario import load_scenario
+    from simulation.experiments.runner import RunOutput, RunSpec
+    from simulation.outputs.results import ResultsFolder
+    from simulation.scenario.loading import load_scenario
 
     scenario = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
     folder = ResultsFolder(tmp_path / "out", [scenario], 1, ["agrifin", "run"])

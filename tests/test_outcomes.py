@@ -11,12 +11,12 @@ from small_county import small_scenario
 from agents.households import CAUSES, COHORT_EX_POOR
 from agents.levels import PriceLevels
 from agents.population import GROUP_EX_POOR
-from simulation.metrics import fgt
-from simulation.model import ValueChainModel
-from simulation.outcomes import scaled_to_county
-from simulation.runner import run
-from simulation.scenario import load_scenario
-from simulation.stats import paired_difference
+from simulation.engine.metrics import fgt
+from simulation.engine.model import ValueChainModel
+from simulation.engine.outcomes import scaled_to_county
+from simulation.experiments.runner import run
+from simulation.experiments.stats import paired_difference
+from simulation.scenario.loading import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 HEADLINE = ("relapse_rate", "ever_relapsed_share", "cohort_poverty_rate", "poverty_person_years")
@@ -192,7 +192,7 @@ def test_the_enterprise_pays_for_the_technical_services_behind_the_yield_gain():
     ],
 )
 def test_bad_values_in_the_new_sections_name_their_key(override, named):
-    from simulation.scenario import ScenarioError
+    from simulation.scenario.loading import ScenarioError
 
     with pytest.raises(ScenarioError) as err:
         load_scenario(SCENARIOS / "baseline.yaml", overrides=override)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.cli import main
+from simulation.app.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,7 +72,7 @@ def test_a_wheel_installed_in_a_fresh_venv_outside_the_repository_runs_the_basel
 
     python = str(venv / "bin" / "python")
     inside = subprocess.run(
-        [python, "-c", "import simulation.shipped as s; print(s.shipped_dir())"],
+        [python, "-c", "import simulation.scenario.shipped as s; print(s.shipped_dir())"],
         cwd=work, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert str(venv) in inside.stdout  # the wheel's own copy, not this checkout

@@ -15,9 +15,9 @@ import psutil
 import pytest
 from small_county import small_scenario
 
-from simulation.pool import POOL_START_SECONDS, choose_workers, estimated_run_seconds, runs_per_task
-from simulation.run_plan import plan_runs
-from simulation.runner import tasks
+from simulation.experiments.pool import POOL_START_SECONDS, choose_workers, estimated_run_seconds, runs_per_task
+from simulation.experiments.run_plan import plan_runs
+from simulation.experiments.runner import tasks
 
 
 def specs_of(households: int, years: int, replications: int):
@@ -74,7 +74,7 @@ def test_tasks_hold_every_run_once_in_the_order_of_the_results():
 def test_the_manifest_says_how_many_workers_and_why(tmp_path: Path):
     from click.testing import CliRunner
 
-    from simulation.cli import cli
+    from simulation.app.cli.main import cli
 
     county = tmp_path / "county.yaml"
     county.write_text("name: county\ndescription: workers test\npopulation:\n  households: 300\nhorizon:\n  years: 1\n")
@@ -94,10 +94,12 @@ def test_checking_a_scenario_imports_neither_the_model_nor_pandas_nor_charts():
     code = textwrap.dedent(
         f"""
         import sys
-        from simulation.cli import cli
+        from simulation.app.cli.main import cli
         cli.main(["validate", {str(scenario)!r}], standalone_mode=False)
         cli.main(["describe", {str(scenario)!r}], standalone_mode=False)
-        heavy = ["simulation.model", "mesa", "pandas", "matplotlib", "scipy.stats", "distributed", "SALib", "dash"]
+        heavy = [
+            "simulation.engine.model", "mesa", "pandas", "matplotlib", "scipy.stats", "distributed", "SALib", "dash"
+        ]  # fmt: skip
         print(sorted(name for name in heavy if name in sys.modules))
         """
     )
@@ -109,9 +111,9 @@ def test_checking_a_scenario_imports_neither_the_model_nor_pandas_nor_charts():
 
 PARENT = """
 import sys, time
-from simulation.runner import LocalPool
-from simulation.run_plan import plan_runs
-from simulation.scenario import scenario_from_dict
+from simulation.experiments.runner import LocalPool
+from simulation.experiments.run_plan import plan_runs
+from simulation.scenario.loading import scenario_from_dict
 
 county = scenario_from_dict({"name": "county", "description": "orphan test",
                              "population": {"households": 2000}, "horizon": {"years": 2}})
@@ -154,7 +156,7 @@ def test_pool_workers_end_when_their_parent_is_killed():
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_run_gives_the_same_numbers_alone_or_grouped_with_others(workers: int):
-    from simulation.runner import LocalPool, simulate
+    from simulation.experiments.runner import LocalPool, simulate
 
     specs = specs_of(300, 1, 4)
     grouped = {o.replicate: o for o in LocalPool(workers).run_all(specs)}

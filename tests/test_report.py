@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from results_folders import comparison_folder, design_folder, older_copy, run_agrifin
 
-from simulation.chart_data import ResultsData
-from simulation.report import SECTION_KEYS, STANDARD_CHARTS, build_report
-from simulation.report_blocks import Figure, Note, Table
-from simulation.report_html import render_html
-from simulation.report_pdf import page_count, render_pdf
-from simulation.report_tables import parameter_words
+from simulation.outputs.charts.data import ResultsData
+from simulation.outputs.report.blocks import Figure, Note, Table
+from simulation.outputs.report.build import SECTION_KEYS, STANDARD_CHARTS, build_report
+from simulation.outputs.report.html import render_html
+from simulation.outputs.report.pdf import page_count, render_pdf
+from simulation.outputs.report.tables import parameter_words
 
 DPI = 60  # small figures: the layout is the same, the test faster
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from results_folders import comparison_folder, design_folder, run_agrifin
 
-import simulation.chart_text
-import simulation.report_i18n
-from simulation.chart_data import ResultsData
-from simulation.report import build_report, run_overrides
-from simulation.report_blocks import Note, Paragraph, Report, Section, Table
-from simulation.report_html import render_html
-from simulation.report_pdf import paginate, pieces
+import simulation.outputs.charts.text
+import simulation.outputs.report.i18n
+from simulation.outputs.charts.data import ResultsData
+from simulation.outputs.report.blocks import Note, Paragraph, Report, Section, Table
+from simulation.outputs.report.build import build_report, run_overrides
+from simulation.outputs.report.html import render_html
+from simulation.outputs.report.pdf import paginate, pieces
 
 DPI = 50
 
@@ -30,14 +30,16 @@ def chinese(text: str) -> bool:
 
 @pytest.mark.filterwarnings("ignore:Glyph")
 def test_a_chinese_report_translates_every_sentence_table_and_chart(folder, monkeypatch):
-    monkeypatch.setattr(simulation.chart_text, "find_cjk_font", lambda: "DejaVu Sans")  # glyphs aside, the same
-    simulation.report_i18n.MISSING.clear()
-    simulation.chart_text.MISSING.clear()
+    monkeypatch.setattr(
+        simulation.outputs.charts.text, "find_cjk_font", lambda: "DejaVu Sans"
+    )  # glyphs aside, the same
+    simulation.outputs.report.i18n.MISSING.clear()
+    simulation.outputs.charts.text.MISSING.clear()
 
     document = build_report(ResultsData.load(folder), dpi=DPI, lang="zh")
 
-    assert not simulation.report_i18n.MISSING, sorted(simulation.report_i18n.MISSING)
-    assert not simulation.chart_text.MISSING, sorted(simulation.chart_text.MISSING)
+    assert not simulation.outputs.report.i18n.MISSING, sorted(simulation.outputs.report.i18n.MISSING)
+    assert not simulation.outputs.charts.text.MISSING, sorted(simulation.outputs.charts.text.MISSING)
     assert all(chinese(section.title) for section in document.sections if not section.key.startswith("scenario-"))
     headline = document.section("headline")
     tables = [b for b in headline.blocks if isinstance(b, Table)]
@@ -48,10 +50,10 @@ def test_a_chinese_report_translates_every_sentence_table_and_chart(folder, monk
 
 
 def test_a_chinese_report_without_a_cjk_font_exits_2_naming_the_package(folder, monkeypatch, tmp_path):
-    monkeypatch.setattr(simulation.chart_text, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(simulation.outputs.charts.text, "find_cjk_font", lambda: None)
     from click.testing import CliRunner
 
-    from simulation.cli import cli
+    from simulation.app.cli.main import cli
 
     result = CliRunner().invoke(cli, ["report", str(folder), "--lang", "zh", "-o", str(tmp_path / "r.html")])
     assert result.exit_code == 2

@@ -26,7 +26,7 @@ def county(tmp_path: Path) -> Path:
 
 
 def sweep_command(county: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "simulation.cli", "sweep", str(county), *SWEEP, "-o", str(out), "-q", *extra]
+    return [sys.executable, "-m", "simulation.app.cli.main", "sweep", str(county), *SWEEP, "-o", str(out), "-q", *extra]
 
 
 def parts(out: Path) -> dict[str, int]:
@@ -94,14 +94,22 @@ def test_resume_refuses_a_folder_made_by_another_design(county: Path, tmp_path: 
     out = tmp_path / "first"
     first = subprocess.run(sweep_command(county, out, "--no-charts", "--years", "1"), capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    other = [sys.executable, "-m", "simulation.cli", "sweep", str(county), "--vary", "transfers.dibao_takeup=0.1:0.9:3"]
+    other = [
+        sys.executable,
+        "-m",
+        "simulation.app.cli.main",
+        "sweep",
+        str(county),
+        "--vary",
+        "transfers.dibao_takeup=0.1:0.9:3",
+    ]
     refused = subprocess.run([*other, "--years", "1", "-o", str(out), "--resume", "-q"], capture_output=True, text=True)
     assert refused.returncode == 2
     assert "different experiment" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_resume_needs_the_folder_named(county: Path, tmp_path: Path):
-    command = [sys.executable, "-m", "simulation.cli", "sweep", str(county), *SWEEP, "--resume", "-q"]
+    command = [sys.executable, "-m", "simulation.app.cli.main", "sweep", str(county), *SWEEP, "--resume", "-q"]
     refused = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert refused.returncode == 2 and "-o DIR" in refused.stderr
     assert not (tmp_path / "results").exists()

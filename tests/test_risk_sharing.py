@@ -4,15 +4,16 @@ import mesa
 import numpy as np
 import pytest
 
-from agents.government import BUDGET_LINES, GOVERNMENT, Government
+from agents.government import GOVERNMENT, Government
 from agents.guarantor import GUARANTOR, REGUARANTOR, RISK_FUND, Guarantor, Reguarantor, RiskFund
-from simulation.ledger import Ledger
-from simulation.model import ValueChainModel
-from simulation.scenario import ScenarioError, scenario_from_dict
-from simulation.schema_county import Transfers
-from simulation.schema_risk import Guarantee
-from simulation.schema_risk import RiskFund as RiskFundTerms
-from simulation.waterfall import LossWaterfall
+from simulation.engine.ledger import Ledger
+from simulation.engine.metrics import BUDGET_LINE_NAMES
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.risk_sharing import LossWaterfall
+from simulation.scenario.county import Transfers
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
+from simulation.scenario.risk import Guarantee
+from simulation.scenario.risk import RiskFund as RiskFundTerms
 
 BANK = "bank_test"
 
@@ -128,7 +129,7 @@ def test_guarantee_raises_farm_credit_coverage():
 def test_fiscal_cost_equals_the_sum_of_budget_lines_and_the_ledger_balances():
     series = ValueChainModel(county(guarantor={"fee_subsidy_share": 0.5}), seed=2).run_to_end()
     assert series["fiscal_guarantee_fee_subsidy"].sum() > 0
-    lines = series[[f"fiscal_{line}" for line in BUDGET_LINES]].sum(axis=1)
+    lines = series[[f"fiscal_{line}" for line in BUDGET_LINE_NAMES]].sum(axis=1)
     np.testing.assert_allclose(series["fiscal_cost"], lines, rtol=1e-12)
     assert series["ledger_imbalance"].abs().max() < 1e-3
 

@@ -17,16 +17,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import simulation.chart_text
+import simulation.outputs.charts.text
 from agents.guarantor import Guarantor
-from simulation.chart_catalogue import save_chart
-from simulation.chart_data import ResultsData
-from simulation.chart_text import MISSING
-from simulation.cli import cli
-from simulation.credit_guarantee import GuaranteeHooks
-from simulation.experiments import SHARE_KEYS, SHARES_KEY, make_design, parse_vary, point_scenarios
-from simulation.ledger import Ledger
-from simulation.scenario import ScenarioError
+from simulation.app.cli.main import cli
+from simulation.engine.ledger import Ledger
+from simulation.experiments.designs import SHARE_KEYS, SHARES_KEY, make_design, parse_vary, point_scenarios
+from simulation.instruments.credit.guarantee import GuaranteeHooks
+from simulation.outputs.charts.catalogue import save_chart
+from simulation.outputs.charts.data import ResultsData
+from simulation.outputs.charts.text import MISSING
+from simulation.scenario.loading import ScenarioError
 from tests.small_county import small_scenario
 
 SPLITS = "4:3:2:1,5:3:1:1,0:0:10:0"
@@ -161,7 +161,17 @@ def test_bad_split_exits_2_with_one_line_and_no_folder(tmp_path: Path):
     county.write_text(COUNTY)
     out = tmp_path / "never"
     done = subprocess.run(
-        [sys.executable, "-m", "simulation.cli", "sweep", str(county), "--vary", f"{SHARES_KEY}=4:3:2", "-o", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "simulation.app.cli.main",
+            "sweep",
+            str(county),
+            "--vary",
+            f"{SHARES_KEY}=4:3:2",
+            "-o",
+            str(out),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -175,7 +185,7 @@ def test_bad_split_exits_2_with_one_line_and_no_folder(tmp_path: Path):
 
 @pytest.mark.filterwarnings("ignore:Glyph")
 def test_a_split_sweep_on_a_stress_set_writes_the_table_and_the_chart(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(simulation.chart_text, "find_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(simulation.outputs.charts.text, "find_cjk_font", lambda: "DejaVu Sans")
     county = tmp_path / "county.yaml"
     county.write_text(COUNTY)
     drought = tmp_path / "drought.yaml"

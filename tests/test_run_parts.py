@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from small_county import small_scenario
 
-import simulation.runner
-from simulation.campaign import carry_out
-from simulation.model import ValueChainModel
-from simulation.results import ResultsFolder, parquet_bytes, write_atomic
-from simulation.run_plan import plan_runs
-from simulation.runner import LocalPool, RunBatch, simulate, simulate_batch
+import simulation.experiments.runner
+from simulation.engine.model import ValueChainModel
+from simulation.experiments.campaign import carry_out
+from simulation.experiments.run_plan import plan_runs
+from simulation.experiments.runner import LocalPool, RunBatch, simulate, simulate_batch
+from simulation.outputs.results import ResultsFolder, parquet_bytes, write_atomic
 
 EXPERIMENT = {"kind": "run", "fingerprint": "test"}
 
@@ -96,8 +96,10 @@ def test_any_per_run_table_the_model_offers_is_written_and_consolidated(tmp_path
         def ledger_table(self) -> pd.DataFrame:
             return pd.DataFrame({"kind": ["dibao", "wages"], "yuan": [3.0, float(self.streams.replicate)]})
 
-    monkeypatch.setattr(simulation.runner, "ValueChainModel", WithLedgerTable)
-    monkeypatch.setattr(simulation.runner, "RUN_TABLES", (*simulation.runner.RUN_TABLES, "ledger_table"))
+    monkeypatch.setattr(simulation.experiments.runner, "ValueChainModel", WithLedgerTable)
+    monkeypatch.setattr(
+        simulation.experiments.runner, "RUN_TABLES", (*simulation.experiments.runner.RUN_TABLES, "ledger_table")
+    )
     specs = plan_runs([county], 3, 1)
 
     carry_out(folder_for(tmp_path / "out", county), specs, LocalPool(1))
@@ -116,7 +118,7 @@ def test_a_failed_run_in_a_batch_leaves_the_others_rows_in_place(monkeypatch, co
                 raise RuntimeError("simulated breakdown")
             return super().run_to_end()
 
-    monkeypatch.setattr(simulation.runner, "ValueChainModel", FailsOnReplicateOne)
+    monkeypatch.setattr(simulation.experiments.runner, "ValueChainModel", FailsOnReplicateOne)
     specs = plan_runs([county], 3, 1)
 
     outputs = RunBatch.unpacked(simulate_batch(specs))

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from small_county import small_scenario
 
-import simulation.runner
+import simulation.experiments.runner
 from simulation import run
-from simulation.model import ValueChainModel
+from simulation.engine.model import ValueChainModel
 
 HOUSEHOLDS = 400
 
@@ -123,7 +123,7 @@ def test_a_failed_replicate_is_reported_and_the_others_are_kept(monkeypatch):
                 raise RuntimeError("simulated breakdown")
             return super().run_to_end()
 
-    monkeypatch.setattr(simulation.runner, "ValueChainModel", FailsOnReplicateOne)
+    monkeypatch.setattr(simulation.experiments.runner, "ValueChainModel", FailsOnReplicateOne)
 
     result = run(small_scenario(households=300), replications=3, seed=1, workers=1)
 

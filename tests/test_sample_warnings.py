@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.cli_experiments import point_table
-from simulation.experiments import Factor
-from simulation.sample_checks import (
+from simulation.app.cli.experiments import point_table
+from simulation.experiments.designs import Factor
+from simulation.experiments.sample_checks import (
     MIN_REPLICATES,
     replicate_warning,
     sobol_warnings,
     within_range,
 )
-from simulation.stats import Interval, welch_difference
+from simulation.experiments.stats import Interval, welch_difference
 
 COUNTY = "name: county\ndescription: a small county\npopulation:\n  households: 200\nhorizon:\n  years: 1\n"
 SMALL = ("--households", "200", "--years", "1", "--workers", "1", "--no-charts", "-q")
@@ -27,7 +27,7 @@ SMALL = ("--households", "200", "--years", "1", "--workers", "1", "--no-charts",
 
 def agrifin(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The command with every warning an error: a leaked library warning fails it."""
-    command = [sys.executable, "-W", "error", "-m", "simulation.cli", *args]
+    command = [sys.executable, "-W", "error", "-m", "simulation.app.cli.main", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from simulation.scenario import Scenario, ScenarioError, load_scenario, parse_override, scenario_from_dict
+from simulation.scenario.loading import Scenario, ScenarioError, load_scenario, parse_override, scenario_from_dict
 
 HEADER = "name: test\ndescription: a scenario written by a test\n"
 CROP_SHARES_OVER_ONE = """\

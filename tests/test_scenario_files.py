@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulation.scenario import Scenario, load_scenario
+from simulation.scenario.loading import Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))

@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 import yaml
 
-from simulation.schema_export import POINTER, SCHEMA_FILE, SCHEMA_ID, scenario_json_schema
-from simulation.shipped import shipped_dir, shipped_names
+from simulation.scenario.export import POINTER, SCHEMA_FILE, SCHEMA_ID, scenario_json_schema
+from simulation.scenario.shipped import shipped_dir, shipped_names
 
 SCHEMA = scenario_json_schema()
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from simulation.scenario import ScenarioError, load_scenario
-from simulation.shipped import find_scenario, shipped_names
+from simulation.scenario.loading import ScenarioError, load_scenario
+from simulation.scenario.shipped import find_scenario, shipped_names
 
 
 def test_every_shipped_scenario_is_listed_and_baseline_is_among_them():

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from simulation.cli import LAZY_COMMANDS, LAZY_HELP, cli
+from simulation.app.cli.main import LAZY_COMMANDS, LAZY_HELP, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def agrifin(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "simulation.cli", *args]
+    command = [sys.executable, "-m", "simulation.app.cli.main", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
 
 
@@ -25,12 +25,13 @@ def test_help_lists_every_command_without_importing_the_heavy_ones():
     code = textwrap.dedent(
         """
         import sys
-        from simulation.cli import cli
+        from simulation.app.cli.main import cli
         try:
             cli.main(["--help"], standalone_mode=False)
         except SystemExit:
             pass
-        heavy = ["simulation.cli_experiments", "simulation.cli_report", "simulation.cli_dashboard", "pandas", "mesa"]
+        cli_modules = ["simulation.app.cli.experiments", "simulation.app.cli.report", "simulation.app.cli.dashboard"]
+        heavy = [*cli_modules, "pandas", "mesa"]
         print(sorted(name for name in heavy if name in sys.modules))
         """
     )

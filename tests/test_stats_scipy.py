@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.stats import (
+from simulation.experiments.stats import (
     Interval,
     bootstrap_cost_per_averted,
     compare_policies,

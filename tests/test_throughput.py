@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from small_county import small_scenario
 
-import simulation.pool
-from simulation.campaign import carry_out
-from simulation.parts import RunParts
-from simulation.pool import start_early, workers_requested
-from simulation.results import ResultsFolder
-from simulation.run_plan import RunSpec, output_order, plan_runs
-from simulation.runner import LocalPool, simulate, simulate_batch
-from simulation.work_queue import WorkQueue
+import simulation.experiments.pool
+from simulation.experiments.campaign import carry_out
+from simulation.outputs.parts import RunParts
+from simulation.experiments.pool import start_early, workers_requested
+from simulation.outputs.results import ResultsFolder
+from simulation.experiments.run_plan import RunSpec, output_order, plan_runs
+from simulation.experiments.runner import LocalPool, simulate, simulate_batch
+from simulation.experiments.work_queue import WorkQueue
 
 EXPERIMENT = {"kind": "run", "fingerprint": "test"}
 TABLES = ("timeseries", "by_group", "income_distribution", "relapse_causes")
@@ -114,7 +114,7 @@ def test_a_batch_whose_record_file_was_torn_by_a_power_cut_is_run_again_on_resum
 )
 def test_the_fork_server_is_started_first_thing_only_for_an_explicit_pool(monkeypatch, args):
     started = []
-    monkeypatch.setattr(simulation.pool, "start_fork_server", lambda: started.append(True))
+    monkeypatch.setattr(simulation.experiments.pool, "start_fork_server", lambda: started.append(True))
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
 
     assert start_early(args) is False
@@ -131,7 +131,7 @@ def test_workers_are_read_from_either_spelling_and_a_word_is_no_number():
 
 
 def test_runs_unpacked_from_a_batch_pack_again_into_the_same_records(county):
-    from simulation.runner import RunBatch
+    from simulation.experiments.runner import RunBatch
 
     batch = simulate_batch(plan_runs([county], 2, 1))
     records = dict(batch.records)

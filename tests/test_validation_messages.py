@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from simulation.cli import main
-from simulation.scenario import ScenarioError, load_scenario
+from simulation.app.cli.main import main
+from simulation.scenario.loading import ScenarioError, load_scenario
 
 TWO_SLIPS = """\
 extends: baseline

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from small_county import PRE_CALIBRATION, nested
 
-from simulation.model import ValueChainModel
-from simulation.scenario import ScenarioError, scenario_from_dict
+from simulation.engine.model import ValueChainModel
+from simulation.scenario.loading import ScenarioError, scenario_from_dict
 
 
 def chain_county(households=2000, years=2, **value_chain):

@@ -8,8 +8,8 @@ from small_county import pre_calibration_scenario
 
 from agents.levels import PriceLevels
 from agents.population import GROUP_EX_POOR, synthesize_households
-from simulation.model import ValueChainModel
-from simulation.repayment import repayment_capacity
+from simulation.engine.model import ValueChainModel
+from simulation.instruments.credit.repayment import repayment_capacity
 
 TAIL = {"population__ex_poor_share": 0.2, "population__ex_poor_low_capacity_share": 0.4}
 

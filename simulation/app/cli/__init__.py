@@ -1,0 +1,1 @@
+"""The ``agrifin`` command line (click); commands load their module on first use."""

@@ -1,0 +1,1 @@
+"""The interactive dashboard (``agrifin dashboard``, the ``dashboard`` extra)."""

@@ -1,0 +1,1 @@
+"""The engine: the model and its month, registries, ledger, random streams, shocks, outcomes, metrics."""

@@ -1,0 +1,1 @@
+"""Experiments: runner, process pool, campaigns, designs, statistics, calibration, profiling."""

@@ -1,0 +1,1 @@
+"""The county's instruments: credit, insurance, risk sharing, value chain, monitoring, family farms."""

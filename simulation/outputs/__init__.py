@@ -1,0 +1,1 @@
+"""Outputs: the results folder, charts and reports."""

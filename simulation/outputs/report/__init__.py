@@ -1,0 +1,1 @@
+"""Reports: HTML and PDF reports built from a results folder."""

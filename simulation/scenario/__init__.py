@@ -1,0 +1,1 @@
+"""The scenario: the pydantic schema (one module per section), loading, differentiation, shipped files."""
