@@ -42,6 +42,9 @@ LAZY_COMMANDS = {
     "plot": "simulation.cli_report:plot",
     "dashboard": "simulation.cli_dashboard:dashboard",
     "calibrate": "simulation.cli_calibrate:calibrate",
+    "explore": "simulation.cli_explore:explore",
+    "discover": "simulation.cli_explore:discover",
+    "optimize": "simulation.cli_explore:optimize",
 }
 
 # each lazy command's first docstring line, so that `agrifin --help` lists them without importing them
@@ -56,6 +59,10 @@ LAZY_HELP = {
     "plot": "Draw charts of RESULTS_DIR as PNG and SVG under RESULTS_DIR/figures/.",
     "calibrate": "Fit --vary keys of --base to the TARGETS file (Optuna TPE), or --check the base against it.",
     "dashboard": "Serve an interactive page to move levers and watch SCENARIO's county month by month.",
+    "explore": "Run SCENARIO over sampled futures (uncertainties) x policies (levers); experiments and outcomes "
+    "tables.",
+    "discover": "Find the futures where OUTCOME is bad in an explore FOLDER: PRIM boxes, CART and feature scores.",
+    "optimize": "Search the levers for the cheapest policies robust over fixed stress futures (NSGA-II); Pareto set.",
 }
 
 
