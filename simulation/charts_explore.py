@@ -26,8 +26,16 @@ def tradeoff_chart(peeling: pd.DataFrame, box: int, caption: str, lang: str = "e
     points = ax.scatter(steps["coverage"], steps["density"], c=steps["res_dim"], cmap="viridis", s=18, zorder=3)
     ax.plot(steps["coverage"], steps["density"], color="#999999", lw=0.8, zorder=2)
     chosen = steps[steps["chosen"]]
-    ax.scatter(chosen["coverage"], chosen["density"], s=140, facecolors="none", edgecolors=PALETTE[1], lw=1.6,
-               zorder=4, label=tr("box kept", lang))  # fmt: skip
+    ax.scatter(
+        chosen["coverage"],
+        chosen["density"],
+        s=140,
+        facecolors="none",
+        edgecolors=PALETTE[1],
+        lw=1.6,
+        zorder=4,
+        label=tr("box kept", lang),
+    )
     colourbar = fig.colorbar(points, ax=ax, pad=0.01)
     colourbar.set_label(tr("Restricted inputs", lang), fontsize=8)
     ax.set_xlabel(tr("Coverage (share of bad experiments inside the box)", lang), fontsize=8)
@@ -42,10 +50,12 @@ def tradeoff_chart(peeling: pd.DataFrame, box: int, caption: str, lang: str = "e
 
 def box_limits_chart(limits: list[dict[str, Any]], box: int, stats: str, caption: str, lang: str = "en") -> plt.Figure:
     """Each restricted input of a box: its full range (grey) and the box's part of it (coloured), 0-1 scaled."""
-    shown = limits or [{"input": tr("(no restriction)", lang), "kind": "range", "low": 0, "high": 1,
-                        "full_low": 0, "full_high": 1}]  # fmt: skip
-    fig, ax = titled_figure(tr("PRIM box {box}: limits on the inputs", lang).format(box=box) + f" ({stats})",
-                            0.45 * len(shown) + 1.6)  # fmt: skip
+    shown = limits or [
+        {"input": tr("(no restriction)", lang), "kind": "range", "low": 0, "high": 1, "full_low": 0, "full_high": 1}
+    ]
+    fig, ax = titled_figure(
+        tr("PRIM box {box}: limits on the inputs", lang).format(box=box) + f" ({stats})", 0.45 * len(shown) + 1.6
+    )
     for row, limit in enumerate(reversed(shown)):
         ax.barh(row, 1.0, color="#DDDDDD", height=0.55)
         if limit["kind"] == "choices":
@@ -54,8 +64,15 @@ def box_limits_chart(limits: list[dict[str, Any]], box: int, stats: str, caption
             for i, label in enumerate(every):
                 colour = PALETTE[0] if label in kept else "#DDDDDD"
                 ax.barh(row, width * 0.96, left=i * width, color=colour, height=0.55)
-                ax.text((i + 0.5) * width, row, label, ha="center", va="center", fontsize=6,
-                        color="white" if label in kept else "#555555")  # fmt: skip
+                ax.text(
+                    (i + 0.5) * width,
+                    row,
+                    label,
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if label in kept else "#555555",
+                )
             continue
         span = (limit["full_high"] - limit["full_low"]) or 1.0
         left = (limit["low"] - limit["full_low"]) / span
@@ -71,21 +88,39 @@ def box_limits_chart(limits: list[dict[str, Any]], box: int, stats: str, caption
     return fig
 
 
-def pareto_chart(evaluations: pd.DataFrame, pareto: pd.DataFrame, cost: str, robust: str, caption: str,
-                 lang: str = "en") -> plt.Figure:  # fmt: skip
+def pareto_chart(
+    evaluations: pd.DataFrame, pareto: pd.DataFrame, cost: str, robust: str, caption: str, lang: str = "en"
+) -> plt.Figure:
     """Every policy evaluated (grey; crosses break the constraint) and the Pareto front (numbered)."""
     fig, ax = titled_figure(tr("Pareto front: fiscal cost against robustness", lang), 4.0)
     feasible = evaluations["feasible"].astype(bool)
-    ax.scatter(evaluations.loc[feasible, "cost"], evaluations.loc[feasible, "robustness"], s=12, color="#BBBBBB",
-               label=tr("policy evaluated (meets the constraint)", lang))  # fmt: skip
-    ax.scatter(evaluations.loc[~feasible, "cost"], evaluations.loc[~feasible, "robustness"], s=14, marker="x",
-               color="#DDAAAA", label=tr("policy evaluated (breaks the constraint)", lang))  # fmt: skip
+    ax.scatter(
+        evaluations.loc[feasible, "cost"],
+        evaluations.loc[feasible, "robustness"],
+        s=12,
+        color="#BBBBBB",
+        label=tr("policy evaluated (meets the constraint)", lang),
+    )
+    ax.scatter(
+        evaluations.loc[~feasible, "cost"],
+        evaluations.loc[~feasible, "robustness"],
+        s=14,
+        marker="x",
+        color="#DDAAAA",
+        label=tr("policy evaluated (breaks the constraint)", lang),
+    )
     front = pareto.sort_values("cost")
-    ax.plot(front["cost"], front["robustness"], color=PALETTE[1], lw=1.2, marker="o", ms=5,
-            label=tr("Pareto front", lang))  # fmt: skip
+    ax.plot(
+        front["cost"], front["robustness"], color=PALETTE[1], lw=1.2, marker="o", ms=5, label=tr("Pareto front", lang)
+    )
     for _, row in front.iterrows():
-        ax.annotate(str(int(row["policy"])), (row["cost"], row["robustness"]), fontsize=7,
-                    xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        ax.annotate(
+            str(int(row["policy"])),
+            (row["cost"], row["robustness"]),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     ax.set_xlabel(cost, fontsize=8)
     ax.set_ylabel(robust, fontsize=8)
     ax.legend(fontsize=7, frameon=False)

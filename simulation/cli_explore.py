@@ -58,12 +58,29 @@ def load_spaces(uncertainties_file: Path | None, levers_file: Path | None, base:
 @click.command()
 @click.argument("scenario", required=False, default="baseline", type=click.Path(path_type=Path))
 @with_space_options
-@click.option("--scenarios", "futures", type=click.IntRange(min=2), default=64, show_default=True,
-              help="Futures sampled from the uncertainties.")  # fmt: skip
-@click.option("--design", "method", type=click.Choice(["lhs", "sobol"]), default="lhs", show_default=True,
-              help="Sample of the futures: Latin hypercube or scrambled Sobol' (a power of 2).")  # fmt: skip
-@click.option("--policies", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Policies sampled from the levers (Latin hypercube), each run in every future; 0: the base's levers.")  # fmt: skip
+@click.option(
+    "--scenarios",
+    "futures",
+    type=click.IntRange(min=2),
+    default=64,
+    show_default=True,
+    help="Futures sampled from the uncertainties.",
+)
+@click.option(
+    "--design",
+    "method",
+    type=click.Choice(["lhs", "sobol"]),
+    default="lhs",
+    show_default=True,
+    help="Sample of the futures: Latin hypercube or scrambled Sobol' (a power of 2).",
+)
+@click.option(
+    "--policies",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Policies sampled from the levers (Latin hypercube), each run in every future; 0: the base's levers.",
+)
 @run_options
 def explore(
     scenario: Path,
@@ -106,8 +123,10 @@ def explore(
     with writing_results(path):
         write_tables(path, design, outcome.summary, settings)
     if not opts.quiet:
-        click.echo(f"{len(design)} experiments ({futures} futures x {max(policies, 1)} policies) x "
-                   f"{opts.replications} replicates\nResults: {path}")  # fmt: skip
+        click.echo(
+            f"{len(design)} experiments ({futures} futures x {max(policies, 1)} policies) x "
+            f"{opts.replications} replicates\nResults: {path}"
+        )
     report_failures(outcome, path)
 
 
@@ -134,10 +153,19 @@ def output_folder(output: Path | None, default: Path, marker: str) -> Path:
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--outcome", default="large_scale_relapse", show_default=True, help="Outcome of the run summary.")
-@click.option("--threshold", type=float, help="An experiment is bad when the outcome's mean over replicates is "
-              "above this (default 0.5 for large_scale_relapse: the alarm in most replicates).")  # fmt: skip
-@click.option("--min-density", type=click.FloatRange(0, 1), default=0.8, show_default=True,
-              help="Keep from each peeling trajectory the box of largest coverage at least this dense.")  # fmt: skip
+@click.option(
+    "--threshold",
+    type=float,
+    help="An experiment is bad when the outcome's mean over replicates is "
+    "above this (default 0.5 for large_scale_relapse: the alarm in most replicates).",
+)
+@click.option(
+    "--min-density",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Keep from each peeling trajectory the box of largest coverage at least this dense.",
+)
 @click.option("--boxes", "max_boxes", type=click.IntRange(1, 10), default=3, show_default=True, help="Most boxes.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Folder (default FOLDER/discover-OUTCOME).")
 @click.option("--no-charts", is_flag=True, help="Do not draw figures.")
@@ -157,7 +185,7 @@ def discover(
 
     import numpy as np
 
-    from simulation.discover import NothingToDiscover, boxes_table, peeling_table
+    from simulation.discover import NothingToDiscoverError, boxes_table, peeling_table
     from simulation.discover import discover as find
     from simulation.results import write_atomic
 
@@ -175,7 +203,7 @@ def discover(
     units = {e["name"]: e["unit"] for e in settings.get("uncertainties", []) + settings.get("levers", [])}
     try:
         found = find(experiments, outcomes, outcome, threshold, units, min_density, max_boxes, settings.get("seed", 1))
-    except NothingToDiscover as err:
+    except NothingToDiscoverError as err:
         raise BadInput(f"{folder}: {err}") from None
     record = {
         "kind": "discover",
@@ -194,13 +222,13 @@ def discover(
                 "mass": b.mass,
                 "limits": b.limits,
                 "sentence": b.sentence,
-            }  # fmt: skip
+            }
             for b in found.boxes
         ],
         "explore": {
             k: settings.get(k)
             for k in ("base", "scenarios", "policies", "replications", "seed", "households", "years", "method")
-        },  # fmt: skip
+        },
     }
     peeling = peeling_table(found)
     path.mkdir(parents=True, exist_ok=True)
@@ -239,5 +267,8 @@ def draw_discover_charts(path: Path, record: dict[str, Any], peeling: Any, lang:
     for box in record["boxes"]:
         stats = f"coverage {box['coverage']:.0%}, density {box['density']:.0%}"
         save_figure(tradeoff_chart(peeling, box["box"], caption, lang), path / "figures", f"prim_tradeoff_{box['box']}")
-        save_figure(box_limits_chart(box["limits"], box["box"], stats, caption, lang), path / "figures",
-                    f"prim_box_{box['box']}")  # fmt: skip
+        save_figure(
+            box_limits_chart(box["limits"], box["box"], stats, caption, lang),
+            path / "figures",
+            f"prim_box_{box['box']}",
+        )

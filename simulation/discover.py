@@ -25,7 +25,7 @@ import pandas as pd
 from simulation.explore import INDEX_COLUMNS, point_means
 
 
-class NothingToDiscover(ValueError):
+class NothingToDiscoverError(ValueError):
     """Every experiment, or none, is bad: there is no box to find."""
 
 
@@ -212,14 +212,14 @@ def discover(
     """PRIM boxes where ``outcome`` (mean over replicates) exceeds ``threshold``, with CART and feature scores.
 
     Raises:
-        NothingToDiscover: no experiment, or every experiment, is bad (nothing to discover); the
+        NothingToDiscoverError: no experiment, or every experiment, is bad (nothing to discover); the
             message says the outcome's range.
     """
     values = point_means(experiments, outcomes, outcome).to_numpy(np.float64)
     bad = values > threshold
     if bad.all() or not bad.any():
         word = "every" if bad.all() else "no"
-        raise NothingToDiscover(
+        raise NothingToDiscoverError(
             f"{outcome} exceeds {threshold:g} in {word} experiment (its mean over replicates runs from "
             f"{np.nanmin(values):.4g} to {np.nanmax(values):.4g}); choose a --threshold inside that range"
         )
