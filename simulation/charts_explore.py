@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from simulation.chart_text import tr
 from simulation.charts import PALETTE, add_caption, tidy_axes, titled_figure
+from simulation.explore_text import te as tr
 
 
 def tradeoff_chart(peeling: pd.DataFrame, box: int, caption: str, lang: str = "en") -> plt.Figure:

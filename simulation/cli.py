@@ -44,7 +44,7 @@ LAZY_COMMANDS = {
     "calibrate": "simulation.cli_calibrate:calibrate",
     "explore": "simulation.cli_explore:explore",
     "discover": "simulation.cli_explore:discover",
-    "optimize": "simulation.cli_explore:optimize",
+    "optimize": "simulation.cli_optimize:optimize",
 }
 
 # each lazy command's first docstring line, so that `agrifin --help` lists them without importing them
@@ -125,9 +125,14 @@ def run(scenario: Path, extra_outcomes: tuple[dict[str, Any], ...], **options: A
 @encoding_option
 def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
     """Check scenario files: one line per good file, one line per problem of a bad one."""
+    from simulation.levers import check_space_file, space_kind
+
     bad = 0
     for path in scenarios:
         try:
+            if space_kind(path):  # scenarios/uncertainties.yaml, levers.yaml: checked on the baseline
+                click.echo(check_space_file(path))
+                continue
             sc = load_scenario(path, encoding=encoding)
             click.echo(f"ok: {path} ({sc.name})")
         except ScenarioError as err:
@@ -170,6 +175,8 @@ def list_scenarios() -> None:
     width = max(len(indent) + 30, min(shutil.get_terminal_size((120, 24)).columns, 140))
     for folder in scenario_folders():
         for path in sorted(folder.glob("*.yaml")):
+            if path.stem in ("uncertainties", "levers"):  # not scenarios: the spaces of agrifin explore/optimize
+                continue
             try:
                 sc = load_scenario(path)
                 head = f"{path.name:<32} {sc.name:<24} "

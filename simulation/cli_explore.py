@@ -248,27 +248,42 @@ def discover(
         click.echo(f"Results: {path}")
 
 
-def discover_caption(record: dict[str, Any]) -> str:
+def discover_caption(record: dict[str, Any], lang: str = "en") -> str:
     """Caption line of discover's charts."""
+    from simulation.explore_text import te
+
     e = record["explore"]
-    return (
-        f"{record['outcome']} > {record['threshold']:g} in {record['bad_experiments']} of {record['experiments']} "
-        f"experiments | {e.get('base')}, {e.get('households')} households, {e.get('years')} years, "
-        f"{e.get('replications')} replicates, seed {e.get('seed')}"
+    text = te(
+        "{outcome} > {threshold} in {bad} of {n} experiments | {base}, {households} households, {years} years, "
+        "{replications} replicates, seed {seed}",
+        lang,
+    )
+    return text.format(
+        outcome=record["outcome"],
+        threshold=f"{record['threshold']:g}",
+        bad=record["bad_experiments"],
+        n=record["experiments"],
+        **{k: e.get(k) for k in ("base", "households", "years", "replications", "seed")},
     )
 
 
-def draw_discover_charts(path: Path, record: dict[str, Any], peeling: Any, lang: str = "en") -> None:
-    """The trade-off chart and the box-limit chart of each box (PNG and SVG in path/figures)."""
-    from simulation.charts import save_figure
+def discover_figures(record: dict[str, Any], peeling: Any, lang: str = "en") -> list[tuple[str, Any]]:
+    """The trade-off chart and the box-limit chart of each box, named."""
     from simulation.charts_explore import box_limits_chart, tradeoff_chart
+    from simulation.explore_text import te
 
-    caption = discover_caption(record)
+    caption = discover_caption(record, lang)
+    figures = []
     for box in record["boxes"]:
-        stats = f"coverage {box['coverage']:.0%}, density {box['density']:.0%}"
-        save_figure(tradeoff_chart(peeling, box["box"], caption, lang), path / "figures", f"prim_tradeoff_{box['box']}")
-        save_figure(
-            box_limits_chart(box["limits"], box["box"], stats, caption, lang),
-            path / "figures",
-            f"prim_box_{box['box']}",
-        )
+        stats = te("coverage {coverage:.0%}, density {density:.0%}", lang).format(**box)
+        figures.append((f"prim_tradeoff_{box['box']}", tradeoff_chart(peeling, box["box"], caption, lang)))
+        figures.append((f"prim_box_{box['box']}", box_limits_chart(box["limits"], box["box"], stats, caption, lang)))
+    return figures
+
+
+def draw_discover_charts(path: Path, record: dict[str, Any], peeling: Any) -> None:
+    """The discover charts as PNG and SVG in path/figures."""
+    from simulation.charts import save_figure
+
+    for name, figure in discover_figures(record, peeling):
+        save_figure(figure, path / "figures", name)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.explore import INDEX_COLUMNS, point_means
+from simulation.explore_text import te
 
 
 class NothingToDiscoverError(ValueError):
@@ -122,27 +123,38 @@ def choose(trajectory: pd.DataFrame, min_density: float) -> int:
     return int(dense.index[dense["coverage"].to_numpy().argmax()])
 
 
-def condition(limit: dict[str, Any], units: dict[str, str]) -> str:
+def condition(limit: dict[str, Any], units: dict[str, str], lang: str = "en") -> str:
     """One restriction in words: ``drought_severity ≥ 0.42 (share of harvest)``, ``price_fall is a or b``."""
     name = limit["input"]
     unit = f" ({units[name]})" if units.get(name) else ""
     if limit["kind"] == "choices":
-        return f"{name} is {' or '.join(limit['choices'])}"
+        return te("{name} is {choices}", lang).format(name=name, choices=te(" or ", lang).join(limit["choices"]))
     low_cut = limit["low"] > limit["full_low"]
     high_cut = limit["high"] < limit["full_high"]
     if low_cut and high_cut:
-        return f"{name} is between {limit['low']:.3g} and {limit['high']:.3g}{unit}"
+        text = te("{name} is between {low} and {high}{unit}", lang)
+        return text.format(name=name, low=f"{limit['low']:.3g}", high=f"{limit['high']:.3g}", unit=unit)
     if low_cut:
         return f"{name} ≥ {limit['low']:.3g}{unit}"
     return f"{name} ≤ {limit['high']:.3g}{unit}"
 
 
-def sentence(box: Box, outcome: str, threshold: float, units: dict[str, str]) -> str:
-    """The box in plain words."""
-    where = " and ".join(condition(limit, units) for limit in box.limits) or "anywhere in the space explored"
-    return (
-        f"Box {box.number}: {outcome} exceeds {threshold:g} in {box.density:.0%} of the experiments where {where}; "
-        f"they hold {box.coverage:.0%} of all experiments where it does ({box.mass:.0%} of the experiments explored)."
+def sentence(box: dict[str, Any], outcome: str, threshold: float, units: dict[str, str], lang: str = "en") -> str:
+    """A box (``box``, ``coverage``, ``density``, ``mass``, ``limits``) in plain words."""
+    where = te(" and ", lang).join(condition(limit, units, lang) for limit in box["limits"])
+    text = te(
+        "Box {box}: {outcome} exceeds {threshold} in {density:.0%} of the experiments where {where}; they hold "
+        "{coverage:.0%} of all experiments where it does ({mass:.0%} of the experiments explored).",
+        lang,
+    )
+    return text.format(
+        box=box["box"],
+        outcome=outcome,
+        threshold=f"{threshold:g}",
+        density=box["density"],
+        coverage=box["coverage"],
+        mass=box["mass"],
+        where=where or te("anywhere in the space explored", lang),
     )
 
 
@@ -236,7 +248,8 @@ def discover(
             trajectory,
             step,
         )
-        box.sentence = sentence(box, outcome, threshold, units)
+        stats = {"box": number, "coverage": box.coverage, "density": box.density, "mass": box.mass}
+        box.sentence = sentence({**stats, "limits": box.limits}, outcome, threshold, units)
         boxes.append(box)
     return Discovery(
         outcome,

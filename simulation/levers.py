@@ -331,3 +331,16 @@ def point_scenarios(
         except ScenarioError as err:
             raise ScenarioError(source, err.key, f"{err.problem} (design point {point})") from None
     return found
+
+
+def check_space_file(path: str | Path) -> str:
+    """``agrifin validate`` of an uncertainties or levers file, on the shipped baseline: the line to print.
+
+    Raises:
+        ScenarioError: a bad entry (one line naming the file and the entry).
+    """
+    from simulation.scenario import load_scenario
+
+    kind = space_kind(path) or "uncertainties"
+    space = load_space(path, kind, load_scenario("baseline"))
+    return f"ok: {path} ({len(space.entries)} {kind}, checked on the baseline)"
