@@ -163,10 +163,14 @@ def find_boxes(
 ) -> list[tuple[pd.DataFrame, int, pd.DataFrame, pd.DataFrame]]:
     """PRIM boxes: for each, its trajectory, the step chosen, its limits and the full box."""
     prim = ema_analysis().prim
-    finder = prim.Prim(x.reset_index(drop=True), bad.astype(bool), mass_min=mass_min)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EMA Workbench's own deprecation warnings (pandas)
+        finder = prim.Prim(x.reset_index(drop=True), bad.astype(bool), mass_min=mass_min)
     found = []
     while len(found) < max_boxes:
-        box = finder.find_box()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            box = finder.find_box()
         if box is None:
             break
         trajectory = box.peeling_trajectory.reset_index(drop=True)
