@@ -185,10 +185,11 @@ def discover(
 
     import numpy as np
 
-    from simulation.discover import NothingToDiscoverError, boxes_table, peeling_table
+    from simulation.discover import NothingToDiscoverError, boxes_table, ema_analysis, peeling_table
     from simulation.discover import discover as find
     from simulation.results import write_atomic
 
+    ema_analysis()  # the 'ema' extra, or the pip hint and exit 2
     experiments, outcomes, settings = explore_folder(folder)
     if outcome not in outcomes.columns:
         known = ", ".join(c for c in outcomes.columns if c not in ("point", "replicate"))

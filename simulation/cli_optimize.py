@@ -96,11 +96,13 @@ def optimize(
     **options: Any,
 ) -> None:
     """Search the levers for the cheapest policies robust over fixed stress futures (NSGA-II); Pareto set."""
+    from simulation.extras import require
     from simulation.optimize import search
     from simulation.optimize_runs import PolicyRuns
     from simulation.results import environment, write_atomic
     from simulation.scenario import ScenarioError
 
+    require("platypus", "ema")  # before anything is written: the pip hint, exit 2
     opts = RunOptions(**options)
     for name, option in ((robust, "--robustness"), (cost, "--cost"), (constraint, "--constraint")):
         check_outcome(name, option)

@@ -67,8 +67,9 @@ def search(
     Returns:
         Every policy scored, in the order first scored.
     """
-    import platypus
+    from simulation.extras import require
 
+    platypus = require("platypus", "ema")  # platypus-opt comes with EMA Workbench
     scores: dict[Key, Score] = {}
 
     def function(variables: Sequence[float]) -> tuple[list[float], list[float]]:
