@@ -6,6 +6,8 @@ the method is described in docs/exploratory.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +144,27 @@ def explore_folder(folder: Path) -> tuple[Any, Any, dict[str, Any]]:
         raise BadInput(f"{folder}: unreadable explore results ({str(err).splitlines()[0]})") from None
 
 
+@contextmanager
+def folder_swap(path: Path) -> Iterator[Path]:
+    """A fresh sibling folder to write into; on success it replaces ``path`` (an earlier run's folder) whole."""
+    import os
+    import shutil
+
+    work = path.with_name(f".{path.name}.writing-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        yield work
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    old = path.with_name(f".{path.name}.old-{os.getpid()}")
+    if path.exists():
+        path.rename(old)
+    work.rename(path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def output_folder(output: Path | None, default: Path, marker: str) -> Path:
     """Where discover writes: a new or empty folder, or one it wrote before (``marker`` in it)."""
     path = output or default
@@ -232,14 +255,14 @@ def discover(
         },
     }
     peeling = peeling_table(found)
-    path.mkdir(parents=True, exist_ok=True)
-    write_atomic(path / "boxes.csv", boxes_table(found).to_csv(index=False))
-    write_atomic(path / "peeling.csv", peeling.to_csv(index=False))
-    write_atomic(path / "cart.csv", found.cart.to_csv(index=False))
-    write_atomic(path / "feature_scores.csv", found.scores.to_csv(index=False))
-    if not no_charts:
-        draw_discover_charts(path, record, peeling)
-    write_atomic(path / "discover.json", json.dumps(record, indent=2, default=str))  # last: marks a finished folder
+    with folder_swap(path) as work:  # written aside, then put in place whole: never half a folder
+        write_atomic(work / "boxes.csv", boxes_table(found).to_csv(index=False))
+        write_atomic(work / "peeling.csv", peeling.to_csv(index=False))
+        write_atomic(work / "cart.csv", found.cart.to_csv(index=False))
+        write_atomic(work / "feature_scores.csv", found.scores.to_csv(index=False))
+        if not no_charts:
+            draw_discover_charts(work, record, peeling)
+        write_atomic(work / "discover.json", json.dumps(record, indent=2, default=str))
     if not quiet:
         click.echo(f"{outcome} > {threshold:g} in {found.cases} of {found.experiments} experiments")
         for box in found.boxes:

@@ -176,3 +176,27 @@ def test_discover_refuses_an_outcome_that_is_never_bad(county: Path, tmp_path: P
     assert not (out / "discover-relapse_rate").exists()
     done = agrifin("discover", str(tmp_path), "--outcome", "relapse_rate", "--threshold", "0.1")
     assert done.returncode == 2 and "not an explore results folder" in done.stderr
+
+
+def test_an_explore_killed_part_way_and_resumed_gives_the_uninterrupted_tables(county: Path, tmp_path: Path):
+    import os
+    import signal
+    import time
+
+    uncertainties = str(tmp_path / "uncertainties.yaml")
+    common = ["explore", str(county), "--uncertainties", uncertainties, "--scenarios", "8", "-r", "2", "-q",
+              "--no-charts", "--workers", "1"]  # fmt: skip
+    invoke(*common, "-o", str(tmp_path / "whole"))
+    out = tmp_path / "killed"
+    words = [sys.executable, "-m", "simulation", *common, "-o", str(out)]
+    process = subprocess.Popen(words, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while len(list((out / "runs").glob("*.json")) if (out / "runs").is_dir() else []) < 2 and process.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (out / "outcomes.parquet").exists()
+    invoke(*common, "-o", str(out), "--resume")
+    for table in ("experiments.parquet", "outcomes.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(tmp_path / "whole" / table))
