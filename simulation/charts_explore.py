@@ -131,7 +131,7 @@ def pareto_chart(
 
 def parallel_chart(pareto: pd.DataFrame, axes: list[str], caption: str, lang: str = "en") -> plt.Figure:
     """Parallel coordinates of the Pareto policies: each lever and objective scaled to its range on the front."""
-    fig, ax = titled_figure(tr("Pareto policies: levers and objectives (parallel coordinates)", lang), 4.2)
+    fig, ax = titled_figure(tr("Pareto policies: levers and objectives (colour: cheap to costly)", lang), 4.2)
     scaled = pd.DataFrame(index=pareto.index)
     ticks = []
     for column in axes:
@@ -152,7 +152,7 @@ def parallel_chart(pareto: pd.DataFrame, axes: list[str], caption: str, lang: st
     for x in range(len(axes)):
         ax.axvline(x, color="#888888", lw=0.6)
     ax.set_xticks(range(len(axes)), ticks, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel(tr("Low (0) to high (1) among the Pareto policies; colour: cheap to costly", lang), fontsize=7)
+    ax.set_ylabel(tr("0 = lowest, 1 = highest on the front", lang), fontsize=7)
     ax.set_ylim(-0.05, 1.05)
     tidy_axes(ax, grid="y")
     add_caption(fig, caption)
