@@ -33,12 +33,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from simulation.scenario import Scenario, ScenarioError, apply_overrides, validate_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS = ("uncertainties", "levers")
 ENTRY_KEYS = {"key", "keys", "range", "choices", "scale", "integer", "with", "unit", "description"}
@@ -123,6 +125,8 @@ class Space:
 
     def table(self, unit: np.ndarray) -> pd.DataFrame:
         """The values of each entry for points of the unit cube (one row per point)."""
+        import pandas as pd  # not at import: `agrifin validate` reads these files without pandas
+
         return pd.DataFrame({e.name: e.from_unit(unit[:, i]) for i, e in enumerate(self.entries)})
 
     def overrides(self, row: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
