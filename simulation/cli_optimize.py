@@ -186,6 +186,9 @@ def optimize(
         raise
     finally:
         executor.close()
-    from simulation.optimize_output import finish_optimize
+    from simulation.optimize_output import finish_optimize, front_text
 
-    finish_optimize(path, record, runs, scenario, base, opts)
+    front = finish_optimize(path, record, runs, scenario, base, opts)
+    if not opts.quiet:
+        click.echo(front_text(record, runs.evaluations, front, levers.names))
+        click.echo(f"Results: {path}")

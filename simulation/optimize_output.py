@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pandas as pd
 
@@ -73,8 +72,10 @@ def write_policies(
         load_scenario(path / row["file"])  # a file that does not load is a bug here, not bad input
 
 
-def finish_optimize(path: Path, record: dict[str, Any], runs: Any, scenario: Path, base: Any, opts: Any) -> None:
-    """Write the Pareto set, its scenario files, charts and the verification commands; print the front."""
+def finish_optimize(
+    path: Path, record: dict[str, Any], runs: Any, scenario: Path, base: Any, opts: Any
+) -> pd.DataFrame:
+    """Write the Pareto set, its scenario files, charts and the verification commands; return the front."""
     from simulation.optimize_runs import future_overrides, verify_commands
     from simulation.results import write_atomic
 
@@ -114,18 +115,22 @@ def finish_optimize(path: Path, record: dict[str, Any], runs: Any, scenario: Pat
         future_overrides=futures,
     )
     write_atomic(path / "optimize.json", json.dumps(record, indent=2, default=str))
-    if opts.quiet:
-        return
+    return front
+
+
+def front_text(record: dict[str, Any], evaluations: pd.DataFrame, front: pd.DataFrame, levers: list[str]) -> str:
+    """What the search found, for the terminal: how many policies, the front, the cheapest."""
     cost_label, _, constraint_label = objective_labels(record)
-    click.echo(
+    lines = [
         f"{len(evaluations)} policies scored; {int(evaluations['feasible'].sum())} meet the constraint "
         f"({constraint_label} <= {record['search']['max_share']:g}); {len(front)} on the Pareto front"
-    )
+    ]
     if not front.empty:
-        shown = front[["policy", "cost", "robustness", "constraint", *levers.names]]
-        click.echo(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        click.echo(f"Cheapest meeting the constraint: {cheapest['file']} ({cost_label} {cheapest['cost']:.4g})")
-    click.echo(f"Results: {path}")
+        shown = front[["policy", "cost", "robustness", "constraint", *levers]]
+        lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        cheapest = front.iloc[0]
+        lines.append(f"Cheapest meeting the constraint: {cheapest['file']} ({cost_label} {cheapest['cost']:.4g})")
+    return "\n".join(lines)
 
 
 def optimize_caption(record: dict[str, Any], lang: str = "en") -> str:
