@@ -138,7 +138,9 @@ def optimize(
         "levers": space_record(levers),
         "future_values": json.loads(table.to_json(orient="records")),
     }
-    fingerprint = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    # --generations is left out: the search replays its first generations exactly, so --resume may extend it
+    same_search = {k: v for k, v in settings.items() if k != "generations"}
+    fingerprint = hashlib.sha256(json.dumps(same_search, sort_keys=True, default=str).encode()).hexdigest()[:16]
     check_address(opts)
     held = claim(opts, f"{base.name}-optimize", fingerprint)
     context = click.get_current_context(silent=True)

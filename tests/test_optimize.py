@@ -56,11 +56,35 @@ def files(tmp_path: Path) -> dict[str, str]:
 
 def command(files: dict[str, str], out: Path, *extra: str) -> list[str]:
     return [
-        "optimize", files["county"], "--uncertainties", files["uncertainties"], "--levers", files["levers"],
-        "--futures", "3", "--population", "4", "--generations", "3", "-r", "1", "--seed", "5",
-        "--robustness", "cohort_poverty_rate", "--constraint", "relapse_rate", "--bad-above", "0.02",
-        "--max-share", "0.4", "-o", str(out), "-q", *extra,
-    ]  # fmt: skip
+        "optimize",
+        files["county"],
+        "--uncertainties",
+        files["uncertainties"],
+        "--levers",
+        files["levers"],
+        "--futures",
+        "3",
+        "--population",
+        "4",
+        "--generations",
+        "3",
+        "-r",
+        "1",
+        "--seed",
+        "5",
+        "--robustness",
+        "cohort_poverty_rate",
+        "--constraint",
+        "relapse_rate",
+        "--bad-above",
+        "0.02",
+        "--max-share",
+        "0.4",
+        "-o",
+        str(out),
+        "-q",
+        *extra,
+    ]
 
 
 def invoke(*args: str) -> None:
@@ -95,11 +119,15 @@ def test_pareto_mask_keeps_exactly_the_undominated_rows():
 
 def test_a_policy_is_scored_by_its_mean_cost_its_percentile_and_its_share_of_bad_futures():
     summary = pd.DataFrame(
-        {"policy": [0] * 8, "future": [0, 0, 1, 1, 2, 2, 3, 3], "replicate": [0, 1] * 4,
-         "fiscal_cost": [1e6, 3e6, 2e6, 2e6, 4e6, 4e6, 1e6, 1e6],
-         "cohort_poverty_rate": [0.1, 0.3, 0.0, 0.0, 0.5, 0.5, 0.2, 0.2],
-         "large_scale_relapse": [1, 1, 0, 1, 0, 0, 1, 0]}
-    )  # fmt: skip
+        {
+            "policy": [0] * 8,
+            "future": [0, 0, 1, 1, 2, 2, 3, 3],
+            "replicate": [0, 1] * 4,
+            "fiscal_cost": [1e6, 3e6, 2e6, 2e6, 4e6, 4e6, 1e6, 1e6],
+            "cohort_poverty_rate": [0.1, 0.3, 0.0, 0.0, 0.5, 0.5, 0.2, 0.2],
+            "large_scale_relapse": [1, 1, 0, 1, 0, 0, 1, 0],
+        }
+    )
     scored = score_runs(summary, "fiscal_cost", "cohort_poverty_rate", 50, "large_scale_relapse", 0.5).iloc[0]
     assert scored["cost"] == pytest.approx(2.25)  # million yuan
     assert scored["robustness"] == pytest.approx(np.percentile([0.2, 0.0, 0.5, 0.2], 50))
@@ -108,8 +136,23 @@ def test_a_policy_is_scored_by_its_mean_cost_its_percentile_and_its_share_of_bad
 
 def test_explore_discover_and_optimize_run_end_to_end(files: dict[str, str], tmp_path: Path):
     explored = tmp_path / "explore"
-    invoke("explore", files["county"], "--uncertainties", files["uncertainties"], "--levers", files["levers"],
-           "--scenarios", "6", "--policies", "2", "-r", "1", "-o", str(explored), "-q")  # fmt: skip
+    invoke(
+        "explore",
+        files["county"],
+        "--uncertainties",
+        files["uncertainties"],
+        "--levers",
+        files["levers"],
+        "--scenarios",
+        "6",
+        "--policies",
+        "2",
+        "-r",
+        "1",
+        "-o",
+        str(explored),
+        "-q",
+    )
     experiments = pd.read_parquet(explored / "experiments.parquet")
     assert len(experiments) == 12 and {"dibao_takeup", "illness_incidence"} <= set(experiments.columns)
     threshold = float(pd.read_parquet(explored / "outcomes.parquet")["cohort_poverty_rate"].median())
@@ -172,8 +215,18 @@ def test_an_unknown_outcome_exits_2_and_leaves_no_folder(files: dict[str, str], 
 
 
 def test_explore_and_optimize_on_dask_give_the_local_numbers(cluster: str, files: dict[str, str], tmp_path: Path):  # noqa: F811
-    common = ["explore", files["county"], "--uncertainties", files["uncertainties"], "--scenarios", "4", "-r", "2",
-              "--no-charts", "-q"]  # fmt: skip
+    common = [
+        "explore",
+        files["county"],
+        "--uncertainties",
+        files["uncertainties"],
+        "--scenarios",
+        "4",
+        "-r",
+        "2",
+        "--no-charts",
+        "-q",
+    ]
     invoke(*common, "-o", str(tmp_path / "local"), "--workers", "2")
     invoke(*common, "-o", str(tmp_path / "dask"), "--scheduler", cluster)
     for table in ("experiments.parquet", "outcomes.parquet"):
@@ -185,4 +238,16 @@ def test_explore_and_optimize_on_dask_give_the_local_numbers(cluster: str, files
         pd.read_parquet(tmp_path / "opt-dask" / "evaluations.parquet"),
         pd.read_parquet(tmp_path / "opt-local" / "evaluations.parquet"),
         check_exact=True,
+    )
+
+
+def test_a_resumed_search_with_more_generations_extends_the_same_search(files: dict[str, str], tmp_path: Path):
+    invoke(*command(files, tmp_path / "long"))  # three generations
+    out = tmp_path / "extended"
+    short = command(files, out)
+    short[short.index("--generations") + 1] = "2"
+    invoke(*short)
+    invoke(*command(files, out, "--resume"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "evaluations.parquet"), pd.read_parquet(tmp_path / "long" / "evaluations.parquet")
     )
