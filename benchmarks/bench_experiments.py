@@ -170,8 +170,8 @@ def model_compute(workload: Workload) -> float:
     """The model's own seconds for the workload's runs, one after another in this process."""
     from simulation.engine.model import ValueChainModel
     from simulation.experiments.designs import grid_design, parse_vary, point_scenarios
-    from simulation.scenario.loading import load_scenario
     from simulation.experiments.runner import RUN_TABLES
+    from simulation.scenario.loading import load_scenario
 
     base = load_scenario(BASELINE, {"population.households": workload.households, "horizon.years": workload.years})
     scenarios = [base]

@@ -11,12 +11,12 @@ from small_county import small_scenario
 
 import simulation.experiments.pool
 from simulation.experiments.campaign import carry_out
-from simulation.outputs.parts import RunParts
 from simulation.experiments.pool import start_early, workers_requested
-from simulation.outputs.results import ResultsFolder
 from simulation.experiments.run_plan import RunSpec, output_order, plan_runs
 from simulation.experiments.runner import LocalPool, simulate, simulate_batch
 from simulation.experiments.work_queue import WorkQueue
+from simulation.outputs.parts import RunParts
+from simulation.outputs.results import ResultsFolder
 
 EXPERIMENT = {"kind": "run", "fingerprint": "test"}
 TABLES = ("timeseries", "by_group", "income_distribution", "relapse_causes")

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 SUFFIX = ".yaml"
+SPACE_FILES = ("uncertainties.yaml", "levers.yaml")  # beside the scenarios, the spaces of agrifin explore/optimize
 
 
 def shipped_dir() -> Path | None:
@@ -24,9 +25,9 @@ def shipped_dir() -> Path | None:
 
 
 def shipped_names() -> list[str]:
-    """The shipped scenario files' names (``baseline.yaml``, ...), sorted."""
+    """The shipped scenario files' names (``baseline.yaml``, ...), sorted (not the uncertainties and levers)."""
     folder = shipped_dir()
-    return sorted(p.name for p in folder.glob("*" + SUFFIX)) if folder else []
+    return sorted(p.name for p in folder.glob("*" + SUFFIX) if p.name not in SPACE_FILES) if folder else []
 
 
 def shipped_path(name: str) -> Path | None:

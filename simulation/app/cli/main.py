@@ -44,6 +44,9 @@ LAZY_COMMANDS = {
     "plot": "simulation.app.cli.report:plot",
     "dashboard": "simulation.app.cli.dashboard:dashboard",
     "calibrate": "simulation.app.cli.calibrate:calibrate",
+    "explore": "simulation.app.cli.explore:explore",
+    "discover": "simulation.app.cli.explore:discover",
+    "optimize": "simulation.app.cli.optimize:optimize",
 }
 
 # each lazy command's first docstring line, so that `agrifin --help` lists them without importing them
@@ -58,6 +61,10 @@ LAZY_HELP = {
     "plot": "Draw charts of RESULTS_DIR as PNG and SVG under RESULTS_DIR/figures/.",
     "calibrate": "Fit --vary keys of --base to the TARGETS file (Optuna TPE), or --check the base against it.",
     "dashboard": "Serve an interactive page to move levers and watch SCENARIO's county month by month.",
+    "explore": "Run SCENARIO over sampled futures (uncertainties) x policies (levers); experiments and outcomes "
+    "tables.",
+    "discover": "Find the futures where OUTCOME is bad in an explore FOLDER: PRIM boxes, CART and feature scores.",
+    "optimize": "Search the levers for the cheapest policies robust over fixed stress futures (NSGA-II); Pareto set.",
 }
 
 
@@ -120,9 +127,14 @@ def run(scenario: Path, extra_outcomes: tuple[dict[str, Any], ...], **options: A
 @encoding_option
 def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
     """Check scenario files: one line per good file, one line per problem of a bad one."""
+    from simulation.experiments.levers import check_space_file, space_kind
+
     bad = 0
     for path in scenarios:
         try:
+            if space_kind(path):  # scenarios/uncertainties.yaml, levers.yaml: checked on the baseline
+                click.echo(check_space_file(path))
+                continue
             sc = load_scenario(path, encoding=encoding)
             click.echo(f"ok: {path} ({sc.name})")
         except ScenarioError as err:
@@ -165,6 +177,8 @@ def list_scenarios() -> None:
     width = max(len(indent) + 30, min(shutil.get_terminal_size((120, 24)).columns, 140))
     for folder in scenario_folders():
         for path in sorted(folder.glob("*.yaml")):
+            if path.stem in ("uncertainties", "levers"):  # not scenarios: the spaces of agrifin explore/optimize
+                continue
             try:
                 sc = load_scenario(path)
                 head = f"{path.name:<32} {sc.name:<24} "

@@ -44,16 +44,21 @@ def report(results_dir: Path, fmt: str, output: Path | None, dpi: int, lang: str
     from simulation.outputs.charts.text import MissingFontError, find_cjk_font
     from simulation.outputs.report.build import build_report
     from simulation.outputs.report.calibration import calibration_report, is_calibration_folder
+    from simulation.outputs.report.explore import exploratory_kind, exploratory_report
     from simulation.outputs.results import write_atomic
 
     calibration = is_calibration_folder(results_dir) and not (results_dir / "manifest.json").exists()
-    data = None if calibration else _load(results_dir)
+    exploratory = exploratory_kind(results_dir) is not None  # explore, discover or optimize: their own report
+    data = None if calibration or exploratory else _load(results_dir)
     target = output or results_dir / (f"report.{fmt}" if lang == "en" else f"report_{lang}.{fmt}")
     if target.is_dir():
         raise BadInput(f"-o {target}: is a folder; name the report file, e.g. -o {target / f'report.{fmt}'}")
     if lang == "zh" and find_cjk_font() is None:
         raise BadInput(str(MissingFontError()))
-    document = calibration_report(results_dir, dpi) if calibration else build_report(data, dpi=dpi, lang=lang)
+    if exploratory:
+        document = exploratory_report(results_dir, dpi, lang)
+    else:
+        document = calibration_report(results_dir, dpi) if calibration else build_report(data, dpi=dpi, lang=lang)
     if fmt == "html":
         from simulation.outputs.report.html import render_html
 
