@@ -1,7 +1,7 @@
 """Exploratory modelling from the command line: ``explore``, ``discover`` and ``optimize``.
 
-See :mod:`simulation.experiments.explore`, :mod:`simulation.experiments.discover` and :mod:`simulation.experiments.optimize`;
-the method is described in docs/exploratory.md.
+See :mod:`simulation.experiments.explore`, :mod:`simulation.experiments.discover` and
+:mod:`simulation.experiments.optimize`; the method is described in docs/exploratory.md.
 """
 
 from __future__ import annotations

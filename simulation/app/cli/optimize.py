@@ -1,4 +1,7 @@
-"""``agrifin optimize``: the cheapest policies robust over fixed stress futures (see :mod:`simulation.experiments.optimize`)."""
+"""``agrifin optimize``: the cheapest policies robust over fixed stress futures.
+
+See :mod:`simulation.experiments.optimize`.
+"""
 
 from __future__ import annotations
 
