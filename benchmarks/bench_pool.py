@@ -1,7 +1,7 @@
 """Parallel efficiency of the local process pool: the same runs on 1 and on 2 workers.
 
 Runs ``--runs`` replicates of a ``--households`` county for ``--years`` years through
-:class:`simulation.experiments.runner.LocalPool`, first with one worker (in this process), then with
+:class:`simulation.experiments.executors.LocalPool`, first with one worker (in this process), then with
 two workers (this process and one pool process; pool start-up included), and prints runs
 per second and the parallel efficiency t1 / (2 * t2). Outputs are dropped as they arrive, as a sweep does.
 
@@ -19,7 +19,8 @@ import platform
 import time
 from pathlib import Path
 
-from simulation.experiments.runner import LocalPool, plan_runs
+from simulation.experiments.executors import LocalPool
+from simulation.experiments.runner import plan_runs
 from simulation.scenario.loading import Scenario, load_scenario, scenario_from_dict
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"

@@ -111,7 +111,7 @@ def test_checking_a_scenario_imports_neither_the_model_nor_pandas_nor_charts():
 
 PARENT = """
 import sys, time
-from simulation.experiments.runner import LocalPool
+from simulation.experiments.executors import LocalPool
 from simulation.experiments.run_plan import plan_runs
 from simulation.scenario.loading import scenario_from_dict
 
@@ -156,7 +156,8 @@ def test_pool_workers_end_when_their_parent_is_killed():
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_run_gives_the_same_numbers_alone_or_grouped_with_others(workers: int):
-    from simulation.experiments.runner import LocalPool, simulate
+    from simulation.experiments.executors import LocalPool
+    from simulation.experiments.runner import simulate
 
     specs = specs_of(300, 1, 4)
     grouped = {o.replicate: o for o in LocalPool(workers).run_all(specs)}

@@ -12,8 +12,9 @@ from small_county import small_scenario
 import simulation.experiments.runner
 from simulation.engine.model import ValueChainModel
 from simulation.experiments.campaign import carry_out
+from simulation.experiments.executors import LocalPool
 from simulation.experiments.run_plan import plan_runs
-from simulation.experiments.runner import LocalPool, RunBatch, simulate, simulate_batch
+from simulation.experiments.runner import RunBatch, simulate, simulate_batch
 from simulation.outputs.results import ResultsFolder, parquet_bytes, write_atomic
 
 EXPERIMENT = {"kind": "run", "fingerprint": "test"}

@@ -11,9 +11,10 @@ from small_county import small_scenario
 
 import simulation.experiments.pool
 from simulation.experiments.campaign import carry_out
+from simulation.experiments.executors import LocalPool
 from simulation.experiments.pool import start_early, workers_requested
 from simulation.experiments.run_plan import RunSpec, output_order, plan_runs
-from simulation.experiments.runner import LocalPool, simulate, simulate_batch
+from simulation.experiments.runner import simulate, simulate_batch
 from simulation.experiments.work_queue import WorkQueue
 from simulation.outputs.parts import RunParts
 from simulation.outputs.results import ResultsFolder

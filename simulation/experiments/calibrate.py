@@ -41,7 +41,7 @@ from simulation.scenario.loading import Scenario, apply_overrides, validate_scen
 if TYPE_CHECKING:
     import optuna
 
-    from simulation.experiments.runner import Executor
+    from simulation.experiments.executors import Executor
 
 JOURNAL = "study.journal"
 SETTINGS = "calibration.json"

@@ -17,8 +17,8 @@ import pandas as pd
 from simulation.outputs.results import ResultsFolder
 
 if TYPE_CHECKING:
+    from simulation.experiments.executors import Executor
     from simulation.experiments.run_plan import RunSpec
-    from simulation.experiments.runner import Executor
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """An experiment's runs handed out to workers in tasks that shrink as the work runs out.
 
-The local pool (:class:`simulation.experiments.runner.LocalPool`) has two kinds of worker: the
+The local pool (:class:`simulation.experiments.executors.LocalPool`) has two kinds of worker: the
 command's own process, which takes tasks from the back of the list, and the pool's
 processes, which take them from the front. A task takes neighbouring runs (in the
 results' order) so that its records are written, and later read, together; its size is

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulation.experiments.campaign import CampaignOutcome
+    from simulation.experiments.executors import Executor
     from simulation.experiments.pool import WorkerChoice
     from simulation.experiments.profiling import PhaseProfile
-    from simulation.experiments.runner import Executor, RunSpec
+    from simulation.experiments.runner import RunSpec
     from simulation.outputs.folder_claim import FolderClaim
     from simulation.outputs.results import ResultsFolder
 
@@ -287,7 +288,7 @@ def connect(opts: RunOptions, workers: int | None = None) -> Executor:
         opts: the command's options.
         workers: local worker processes (default ``--workers``, else chosen from the work).
     """
-    from simulation.experiments.runner import LocalPool, make_executor
+    from simulation.experiments.executors import LocalPool, make_executor
 
     if opts.profile:
         return LocalPool(1)
