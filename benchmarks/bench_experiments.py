@@ -51,11 +51,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
-AGRIFIN = [
-    sys.executable,
-    "-c",
-    "import sys; from simulation.app.cli.main import main; sys.argv[0] = 'agrifin'; main()",
-]
+
+
+def agrifin(tree: Path) -> list[str]:
+    """The ``agrifin`` command of ``tree`` (its entry module moved to ``simulation.app.cli.main`` with the packages)."""
+    module = (
+        "simulation.app.cli.main" if (tree / "simulation" / "app" / "cli" / "main.py").exists() else "simulation.cli"
+    )
+    return [sys.executable, "-c", f"import sys; from {module} import main; sys.argv[0] = 'agrifin'; main()"]
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def environment(tree: Path) -> dict[str, str]:
 def launch(args: list[str], tree: Path, cwd: Path) -> float:
     """Seconds from launching ``agrifin ARGS`` to its exit (it must succeed)."""
     started = time.perf_counter()
-    done = subprocess.run([*AGRIFIN, *args], cwd=cwd, env=environment(tree), capture_output=True, text=True)
+    done = subprocess.run([*agrifin(tree), *args], cwd=cwd, env=environment(tree), capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"agrifin {' '.join(args)} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
