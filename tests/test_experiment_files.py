@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from small_county import small_scenario
 
-from simulation.experiments.custom_outcomes import check_expression, evaluate
+from simulation.app.cli.experiment_file import load_experiment
 from simulation.experiments.designs import ValuesFactor, make_design, parse_vary, point_scenarios
-from simulation.experiments.experiment_file import load_experiment
+from simulation.scenario.custom_outcomes import check_expression, evaluate
 from simulation.scenario.loading import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

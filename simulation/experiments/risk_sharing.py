@@ -10,9 +10,6 @@ every split runs on the same replicate seeds, so the pairing removes the common 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import click
 import numpy as np
 import pandas as pd
 
@@ -139,15 +136,3 @@ def table_text(table: pd.DataFrame) -> str:
                 cells.append(f"{text:>30}")
             lines.append(f"  {label:<36}" + "".join(cells))
     return "\n".join(lines)
-
-
-def finish_risk_sharing(path: Path, summary: pd.DataFrame, opts: object) -> None:
-    """Write risk_sharing.csv (and print it) when a sweep varied the risk shares."""
-    from simulation.outputs.results import write_atomic
-
-    table = risk_sharing_table(summary)
-    if table.empty:
-        return
-    write_atomic(path / "risk_sharing.csv", table.to_csv(index=False))
-    if not getattr(opts, "quiet", False):
-        click.echo(table_text(table))

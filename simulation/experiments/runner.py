@@ -32,12 +32,12 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation.engine.metrics import summarise
-from simulation.experiments.custom_outcomes import custom_values
 from simulation.experiments.pool import (
     runs_per_task,
 )
 from simulation.experiments.run_plan import RunSpec, output_order, plan_runs, run_label
 from simulation.outputs.parts import TIMESERIES, arrow_table, with_run_keys
+from simulation.scenario.custom_outcomes import custom_values
 from simulation.scenario.loading import Scenario
 
 if TYPE_CHECKING:

@@ -22,7 +22,6 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from simulation.experiments.custom_outcomes import CustomOutcome, check_outcomes
 from simulation.scenario.base import CROPS, GROUPS, REGIONS, ByGroup, ByRegion, Section, check_scenario_name, field
 from simulation.scenario.county import (
     Assets,
@@ -38,6 +37,7 @@ from simulation.scenario.county import (
     Weather,
 )
 from simulation.scenario.credit import BankTerms, Credit, Product
+from simulation.scenario.custom_outcomes import CustomOutcome, check_outcomes
 from simulation.scenario.differentiation import check_overrides
 from simulation.scenario.errors import problems_of
 from simulation.scenario.family_farms import FamilyFarmTerms, LandMarketTerms
@@ -125,7 +125,7 @@ class Scenario(Section):
     outcomes: list[CustomOutcome] = Field(
         default_factory=list,
         description="Outcomes of one's own, each one more summary column: an expression over the summary "
-        "metrics or a 'module:function' of the model (simulation/experiments/custom_outcomes.py)",
+        "metrics or a 'module:function' of the model (simulation/scenario/custom_outcomes.py)",
     )
 
     @field_validator("name")

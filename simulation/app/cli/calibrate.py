@@ -62,8 +62,8 @@ def settings_of(base, factors, targets_path: Path, replications: int, seed: int)
 
 def claim(folder: Path, resume: bool, settings: dict[str, Any]):
     """Claim a new empty folder, or reopen one holding the same calibration (exit 2 else)."""
+    from simulation.app.cli.folder_claim import _lock, claim_new
     from simulation.experiments.calibrate import SETTINGS
-    from simulation.outputs.folder_claim import _lock, claim_new
 
     if not resume:
         if (folder / SETTINGS).exists():

@@ -10,6 +10,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from simulation.app.cli.experiment_file import accepts_experiment_file
 from simulation.app.cli.runs import (
     MAIN_TABLE,
     BadInput,
@@ -33,9 +34,7 @@ from simulation.experiments.designs import (
     point_scenarios,
     rescaling_note,
 )
-from simulation.experiments.experiment_file import accepts_experiment_file
 from simulation.experiments.limits import design_points
-from simulation.experiments.risk_sharing import finish_risk_sharing
 from simulation.experiments.run_plan import RunSpec, plan_runs
 from simulation.experiments.sample_checks import morris_warning, quietly, replicate_warning, sobol_warnings
 
@@ -168,7 +167,7 @@ def compare(baseline: Path, policies: tuple[Path, ...], posterior: Path | None, 
         raise click.UsageError("Missing argument 'POLICIES...' (or give an experiment file naming them)")
     opts = RunOptions(**options)
     if posterior is not None:  # parameter uncertainty: simulation/experiments/parameter_sets.py
-        from simulation.experiments.parameter_sets import compare_over_sets
+        from simulation.app.cli.parameter_sets import compare_over_sets
 
         return compare_over_sets((baseline, *policies), posterior, set_count, opts)
     scenarios = resolve((baseline, *policies), opts)
@@ -432,3 +431,16 @@ def write_sensitivity(
     caption = design_caption(manifest, opts, method, points)
     for name in outcomes:
         save_figure(sensitivity_bars(indices, name, method, caption), path / "figures", f"sensitivity_{name}")
+
+
+def finish_risk_sharing(path: Path, summary: pd.DataFrame, opts: object) -> None:
+    """Write risk_sharing.csv (and print it) when a sweep varied the risk shares."""
+    from simulation.experiments.risk_sharing import risk_sharing_table, table_text
+    from simulation.outputs.results import write_atomic
+
+    table = risk_sharing_table(summary)
+    if table.empty:
+        return
+    write_atomic(path / "risk_sharing.csv", table.to_csv(index=False))
+    if not getattr(opts, "quiet", False):
+        click.echo(table_text(table))

@@ -272,42 +272,10 @@ def discover(
         click.echo(f"Results: {path}")
 
 
-def discover_caption(record: dict[str, Any], lang: str = "en") -> str:
-    """Caption line of discover's charts."""
-    from simulation.experiments.explore_text import te
-
-    e = record["explore"]
-    text = te(
-        "{outcome} > {threshold} in {bad} of {n} experiments | {base}, {households} households, {years} years, "
-        "{replications} replicates, seed {seed}",
-        lang,
-    )
-    return text.format(
-        outcome=record["outcome"],
-        threshold=f"{record['threshold']:g}",
-        bad=record["bad_experiments"],
-        n=record["experiments"],
-        **{k: e.get(k) for k in ("base", "households", "years", "replications", "seed")},
-    )
-
-
-def discover_figures(record: dict[str, Any], peeling: Any, lang: str = "en") -> list[tuple[str, Any]]:
-    """The trade-off chart and the box-limit chart of each box, named."""
-    from simulation.experiments.explore_text import te
-    from simulation.outputs.charts.explore import box_limits_chart, tradeoff_chart
-
-    caption = discover_caption(record, lang)
-    figures = []
-    for box in record["boxes"]:
-        stats = te("coverage {coverage:.0%}, density {density:.0%}", lang).format(**box)
-        figures.append((f"prim_tradeoff_{box['box']}", tradeoff_chart(peeling, box["box"], caption, lang)))
-        figures.append((f"prim_box_{box['box']}", box_limits_chart(box["limits"], box["box"], stats, caption, lang)))
-    return figures
-
-
 def draw_discover_charts(path: Path, record: dict[str, Any], peeling: Any) -> None:
     """The discover charts as PNG and SVG in path/figures."""
     from simulation.outputs.charts.draw import save_figure
+    from simulation.outputs.charts.explore import discover_figures
 
     for name, figure in discover_figures(record, peeling):
         save_figure(figure, path / "figures", name)

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from simulation.app.cli.experiment_file import accepts_experiment_file
 from simulation.app.cli.runs import (
     Plan,
     RunOptions,
@@ -33,7 +34,6 @@ from simulation.app.cli.runs import (
     run_options,
     writing_results,
 )
-from simulation.experiments.experiment_file import accepts_experiment_file
 from simulation.scenario.loading import ScenarioError, load_scenario
 
 LAZY_COMMANDS = {

@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from simulation.experiments.progress import RunLines
+from simulation.app.cli.progress import RunLines
 from simulation.scenario.loading import Scenario, load_scenario, parse_override
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from simulation.app.cli.folder_claim import FolderClaim
     from simulation.experiments.campaign import CampaignOutcome
     from simulation.experiments.executors import Executor
     from simulation.experiments.pool import WorkerChoice
     from simulation.experiments.profiling import PhaseProfile
     from simulation.experiments.runner import RunSpec
-    from simulation.outputs.folder_claim import FolderClaim
     from simulation.outputs.results import ResultsFolder
 
 log = logging.getLogger(__name__)
@@ -241,8 +241,8 @@ def check_memory(scenarios: list[Scenario], opts: RunOptions) -> None:
 
 
 def claim_folder(opts: RunOptions, label: str) -> FolderClaim:
-    """Claim the results folder for this process before any work (see :mod:`simulation.outputs.folder_claim`)."""
-    from simulation.outputs.folder_claim import claim_default, claim_new, claim_resume
+    """Claim the results folder for this process before any work (see :mod:`simulation.app.cli.folder_claim`)."""
+    from simulation.app.cli.folder_claim import claim_default, claim_new, claim_resume
 
     if opts.resume and opts.output is None:
         raise BadInput("--resume: name the interrupted results folder with -o DIR")

@@ -157,3 +157,35 @@ def parallel_chart(pareto: pd.DataFrame, axes: list[str], caption: str, lang: st
     tidy_axes(ax, grid="y")
     add_caption(fig, caption)
     return fig
+
+
+def discover_figures(record: dict[str, Any], peeling: Any, lang: str = "en") -> list[tuple[str, Any]]:
+    """The trade-off chart and the box-limit chart of each box, named."""
+    from simulation.experiments.explore_text import te
+
+    caption = discover_caption(record, lang)
+    figures = []
+    for box in record["boxes"]:
+        stats = te("coverage {coverage:.0%}, density {density:.0%}", lang).format(**box)
+        figures.append((f"prim_tradeoff_{box['box']}", tradeoff_chart(peeling, box["box"], caption, lang)))
+        figures.append((f"prim_box_{box['box']}", box_limits_chart(box["limits"], box["box"], stats, caption, lang)))
+    return figures
+
+
+def discover_caption(record: dict[str, Any], lang: str = "en") -> str:
+    """Caption line of discover's charts."""
+    from simulation.experiments.explore_text import te
+
+    e = record["explore"]
+    text = te(
+        "{outcome} > {threshold} in {bad} of {n} experiments | {base}, {households} households, {years} years, "
+        "{replications} replicates, seed {seed}",
+        lang,
+    )
+    return text.format(
+        outcome=record["outcome"],
+        threshold=f"{record['threshold']:g}",
+        bad=record["bad_experiments"],
+        n=record["experiments"],
+        **{k: e.get(k) for k in ("base", "households", "years", "replications", "seed")},
+    )

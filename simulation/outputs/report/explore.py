@@ -105,8 +105,8 @@ def _demote(section: Section) -> Section:
 
 def discover_sections(path: Path, dpi: int, lang: str) -> list[Section]:
     """Method, the boxes in words and tables, their charts, and the cross-checks."""
-    from simulation.app.cli.explore import discover_figures
     from simulation.experiments.discover import sentence
+    from simulation.outputs.charts.explore import discover_figures
     from simulation.outputs.charts.text import chart_fonts
 
     record = json.loads((path / "discover.json").read_text())

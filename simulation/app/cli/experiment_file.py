@@ -12,7 +12,7 @@ rest of the command in keys (``experiments/dibao_monitoring.yaml`` is an example
     replications: 5
     seed: 1
     households: 2000
-    outcomes:                               # outcomes of one's own (simulation/experiments/custom_outcomes.py)
+    outcomes:                               # outcomes of one's own (simulation/scenario/custom_outcomes.py)
       - name: relapses_per_new_poor
         expression: relapse_count / max(new_poor_count, 1)
     metrics: [relapse_rate]
@@ -37,7 +37,7 @@ import click
 from click.core import ParameterSource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulation.experiments.custom_outcomes import CustomOutcome
+from simulation.scenario.custom_outcomes import CustomOutcome
 from simulation.scenario.errors import problems_of
 from simulation.scenario.file import ScenarioFileError, parse_yaml, read_text
 from simulation.scenario.loading import ScenarioError
