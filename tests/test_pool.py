@@ -135,14 +135,17 @@ def pool_workers(pid: int) -> list[psutil.Process]:
     return [p for p in descendants(pid) if p.pid not in children]
 
 
-def test_pool_workers_end_when_their_parent_is_killed():
-    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def test_pool_workers_end_when_their_parent_is_killed(tmp_path):
+    errors = (tmp_path / "parent.err").open("w+")
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.DEVNULL, stderr=errors)
     try:
         # three workers: this process and two pool processes forked from the fork server
         deadline = time.monotonic() + 600
         while len(pool_workers(parent.pid)) < 2 and time.monotonic() < deadline and parent.poll() is None:
             time.sleep(0.1)
-        assert len(pool_workers(parent.pid)) == 2, "the pool did not start"
+        errors.seek(0)
+        why = f"exit status {parent.poll()}, stderr: {errors.read()[-2000:]}"
+        assert len(pool_workers(parent.pid)) == 2, f"the pool did not start ({why})"
         left = descendants(parent.pid)  # the fork server, the resource tracker and the pool's workers
     finally:
         os.kill(parent.pid, signal.SIGKILL)
