@@ -79,8 +79,9 @@ class Workload:
             points *= int(vary.rsplit(":", 1)[1])
         return points * self.replications
 
-    def arguments(self) -> list[str]:
-        args = [self.command, str(BASELINE), "-r", str(self.replications), "--seed", "1"]
+    def arguments(self, tree: Path = REPO) -> list[str]:
+        """The command's arguments, on ``tree``'s own baseline (a tree from before reads only its own keys)."""
+        args = [self.command, str(tree / "scenarios" / "baseline.yaml"), "-r", str(self.replications), "--seed", "1"]
         args += ["--households", str(self.households), "--years", str(self.years), "--no-charts", "-q"]
         for vary in self.varies:
             args += ["--vary", vary]
@@ -162,7 +163,7 @@ def timed_experiment(workload: Workload, extra: list[str], tree: Path, scratch: 
     """Wall seconds, start-up seconds (launch to first run) and the executor the manifest names."""
     out = Path(tempfile.mkdtemp(dir=scratch)) / "out"
     launched = time.time()
-    wall = launch([*workload.arguments(), "-o", str(out), *extra], tree, scratch)
+    wall = launch([*workload.arguments(tree), "-o", str(out), *extra], tree, scratch)
     startup = first_run_start(out) - launched
     executor = executor_of(out)
     shutil.rmtree(out.parent)
@@ -222,12 +223,12 @@ def measure(
 
 def quick_commands(repeats: int, trees: list[Path], scratch: Path) -> dict[Path, dict[str, float]]:
     """Median seconds of ``validate`` and ``describe`` of the baseline scenario, launch to exit."""
-    commands = {"validate": ["validate", str(BASELINE)], "describe": ["describe", str(BASELINE)]}
+    commands = ("validate", "describe")
     seconds: dict[Path, dict[str, list[float]]] = {tree: {name: [] for name in commands} for tree in trees}
     for _ in range(repeats):
-        for name, args in commands.items():
+        for name in commands:
             for tree in trees:
-                seconds[tree][name].append(launch(args, tree, scratch))
+                seconds[tree][name].append(launch([name, str(tree / "scenarios" / "baseline.yaml")], tree, scratch))
     return {tree: {name: statistics.median(found) for name, found in by.items()} for tree, by in seconds.items()}
 
 
