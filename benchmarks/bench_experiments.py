@@ -54,9 +54,10 @@ BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 
 def agrifin(tree: Path) -> list[str]:
-    """The ``agrifin`` command of ``tree`` (its entry module moved to ``simulation.app.cli.main`` with the packages)."""
-    module = (
-        "simulation.app.cli.main" if (tree / "simulation" / "app" / "cli" / "main.py").exists() else "simulation.cli"
+    """The ``agrifin`` program of ``tree``: its entry point's module (``pyproject.toml``), then ``main``."""
+    cli = tree / "simulation" / "app" / "cli"
+    module = next(
+        (f"simulation.app.cli.{name}" for name in ("launch", "main") if (cli / f"{name}.py").exists()), "simulation.cli"
     )
     return [sys.executable, "-c", f"import sys; from {module} import main; sys.argv[0] = 'agrifin'; main()"]
 

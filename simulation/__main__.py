@@ -1,5 +1,5 @@
 """``python -m simulation``: the ``agrifin`` command line."""
 
-from simulation.app.cli.main import main
+from simulation.app.cli.launch import main
 
 main()

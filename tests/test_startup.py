@@ -81,3 +81,56 @@ def test_without_a_terminal_each_finished_run_prints_one_line_on_stderr(tmp_path
     assert [line.split(" finished")[0] for line in progress] == [f"agrifin: run {i} of 3" for i in (1, 2, 3)]
     quiet = agrifin("run", "baseline", *args, "-q", "-o", str(tmp_path / "quiet"))
     assert quiet.stderr == ""
+
+
+def test_agrifin_starts_a_pools_fork_server_before_importing_its_command_line():
+    code = textwrap.dedent(
+        """
+        import sys
+        import simulation.experiments.pool as pool
+
+        seen = []
+        heavy = ("click", "pydantic", "pandas", "mesa")
+        pool.start_fork_server = lambda: seen.append([m for m in heavy if m in sys.modules])
+        sys.argv = ["agrifin", "run", "no-such-scenario.yaml", "--workers", "2", "--households", "100"]
+        from simulation.app.cli.launch import main
+        try:
+            main()
+        except SystemExit as end:
+            print(seen[0], end.code)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+    assert done.stdout.split() == ["[]", "2"], done.stderr
+
+
+def test_the_fork_server_ends_without_tearing_down_the_model_it_imported():
+    code = textwrap.dedent(
+        """
+        import atexit, gc
+        atexit.register(print, "teardown ran")
+        import simulation.experiments.fork_server
+        print("model imported", "simulation.engine.model" in __import__("sys").modules, gc.get_freeze_count() > 0)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["model imported True True"]
+
+
+def test_a_scenario_checked_for_being_an_experiment_file_is_parsed_once(monkeypatch):
+    from simulation.app.cli.experiment_file import is_experiment_file
+    from simulation.scenario import file
+    from simulation.scenario.loading import load_scenario
+
+    parses, parse = [], file.parse_yaml
+    monkeypatch.setattr(file, "parse_yaml", lambda text: parses.append(text) or parse(text))
+    file.parsed_yaml.cache_clear()
+
+    path = ROOT / "scenarios" / "baseline.yaml"
+    assert not is_experiment_file(path)
+    assert load_scenario(path).name == "baseline"
+    assert len(parses) == 1
+    file.parsed_yaml.cache_clear()

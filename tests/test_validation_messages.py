@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from simulation.app.cli.main import main
+from simulation.scenario.file import ScenarioFileError
 from simulation.scenario.loading import ScenarioError, load_scenario
 
 TWO_SLIPS = """\
@@ -70,3 +73,14 @@ def test_a_key_like_nothing_in_the_schema_gets_no_suggestion(tmp_path):
         load_scenario(path)
 
     assert caught.value.lines == [f"{path}: transfers.zzzz: unknown key"]
+
+
+def test_a_scenario_error_raised_in_another_process_arrives_whole():
+    error = ScenarioError("county.yaml", "credit.rate", "must be >= 0", (("horizon.years", "must be <= 100"),))
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), again.lines) == (ScenarioError, error.lines)
+    assert str(pickle.loads(pickle.dumps(ScenarioFileError("line 3", "duplicate key")))) == "line 3: duplicate key"
+    with ProcessPoolExecutor(1) as pool:
+        future = pool.submit(load_scenario, "no-such-county.yaml")
+        raised = future.exception()
+    assert isinstance(raised, ScenarioError) and "no-such-county.yaml" in str(raised)

@@ -11,8 +11,10 @@ model itself.
   of model work, so each task's records travel and are written once per group; a task
   is what a kill can lose.
 - :func:`start_fork_server`: the pool's worker processes are forked from a server that
-  has already imported the model (:data:`PRELOAD`), once per experiment;
-  :func:`start_early` starts it first thing when ``--workers N`` asks for a pool.
+  has already imported the model (:data:`PRELOAD`, :mod:`simulation.experiments.fork_server`),
+  once per experiment; :func:`start_early` starts it first thing when ``--workers N``
+  asks for a pool (the ``agrifin`` program calls it before importing its command line:
+  :mod:`simulation.app.cli.launch`).
 - :func:`end_with_parent`: each worker ends as soon as the process that made the pool
   ends, even after ``kill -9`` (which runs no clean-up).
 - :func:`main_module_hidden`: workers start without re-running the caller's script, so
@@ -48,11 +50,9 @@ SECONDS_PER_HOUSEHOLD_MONTH = 0.35e-6
 POOL_START_SECONDS = 0.6
 TASK_SECONDS = 1.0  # model work grouped into one task (at most; fewer runs when there are few)
 TASKS_PER_WORKER = 4  # at least this many tasks per worker, so the last ones balance out
-PRELOAD = [
-    "simulation.engine.model",
-    "simulation.experiments.runner",
-]  # imported once in the fork server; its children start with them
-EXPERIMENT_COMMANDS = ("run", "compare", "sweep", "sensitivity")  # commands that may start a local pool
+PRELOAD = ["simulation.experiments.fork_server"]  # imported once in the fork server: the model and runner (see there)
+# commands that may start a local pool
+EXPERIMENT_COMMANDS = ("run", "compare", "sweep", "sensitivity", "calibrate", "explore", "optimize")
 WATCH_INTERVAL_SECONDS = 1.0  # where a process cannot be waited on directly, how often to look
 
 

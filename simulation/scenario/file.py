@@ -14,6 +14,7 @@ GB2312) when it reads as Chinese text; anything else is an error asking for ``--
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ class ScenarioFileError(ValueError):
     def __init__(self, key: str, problem: str) -> None:
         self.key, self.problem = key, problem
         super().__init__(f"{key}: {problem}" if key else problem)
+
+    def __reduce__(self) -> tuple[type[ScenarioFileError], tuple[str, str]]:
+        """Rebuilt from its parts, so it crosses to another process whole."""
+        return type(self), (self.key, self.problem)
 
 
 def check_encoding(name: str) -> str:
@@ -211,3 +216,13 @@ def parse_yaml(text: str) -> Any:
         raise ScenarioFileError("YAML", f"nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
+
+
+@functools.lru_cache(maxsize=64)
+def parsed_yaml(text: str) -> Any:
+    """:func:`parse_yaml`, kept per text, so a file read twice is parsed once.
+
+    E.g. a scenario checked for being an experiment file, then loaded; a folder of policy
+    files that all extend the baseline. The value is shared: copy it before changing it.
+    """
+    return parse_yaml(text)

@@ -12,7 +12,6 @@ Each field states its unit and meaning; the defaults are the default county, and
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import logging
@@ -41,7 +40,7 @@ from simulation.scenario.custom_outcomes import CustomOutcome, check_outcomes
 from simulation.scenario.differentiation import check_overrides
 from simulation.scenario.errors import problems_of
 from simulation.scenario.family_farms import FamilyFarmTerms, LandMarketTerms
-from simulation.scenario.file import MAX_EXTENDS, ScenarioFileError, parse_yaml, read_text
+from simulation.scenario.file import MAX_EXTENDS, ScenarioFileError, parse_yaml, parsed_yaml, read_text
 from simulation.scenario.insurance import Insurance
 from simulation.scenario.monitoring import Monitoring
 from simulation.scenario.risk import Guarantee, RiskFund
@@ -74,6 +73,10 @@ class ScenarioError(ValueError):
     def __init__(self, source: str, key: str, problem: str, more: tuple[tuple[str, str], ...] = ()) -> None:
         self.source, self.key, self.problem, self.more = source, key, problem, more
         super().__init__("\n".join(self.lines))
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str, tuple[tuple[str, str], ...]]]:
+        """Rebuilt from its parts, so it crosses to another process (a pool's worker, Dask) whole."""
+        return type(self), (self.source, self.key, self.problem, self.more)
 
     @property
     def lines(self) -> list[str]:
@@ -174,15 +177,9 @@ class Scenario(Section):
 # --------------------------------------------------------------------------- loading
 
 
-@functools.lru_cache(maxsize=64)
-def _parsed(text: str) -> Any:
-    """The parsed YAML of a file's text (kept: a folder of policy files that all extend the baseline parses it once)."""
-    return parse_yaml(text)
-
-
 def _read_yaml(path: Path, source: str, encoding: str | None = None) -> dict[str, Any]:
     try:
-        data = copy.deepcopy(_parsed(read_text(path, encoding)))
+        data = copy.deepcopy(parsed_yaml(read_text(path, encoding)))
     except FileNotFoundError:
         raise ScenarioError(source, "", "file not found") from None
     except OSError as err:

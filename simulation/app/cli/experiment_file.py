@@ -25,6 +25,7 @@ read back from the folder's ``manifest.json``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -39,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulation.scenario.custom_outcomes import CustomOutcome
 from simulation.scenario.errors import problems_of
-from simulation.scenario.file import ScenarioFileError, parse_yaml, read_text
+from simulation.scenario.file import ScenarioFileError, parsed_yaml, read_text
 from simulation.scenario.loading import ScenarioError
 from simulation.scenario.shipped import find_scenario
 
@@ -85,9 +86,9 @@ class ExperimentFile(BaseModel):
 
 
 def read_mapping(path: Path) -> dict[str, Any] | None:
-    """The YAML mapping in ``path``, or None when it cannot be read as one."""
+    """The YAML mapping in ``path``, or None when it cannot be read as one (shared: do not change it)."""
     try:
-        data = parse_yaml(read_text(path))
+        data = parsed_yaml(read_text(path))
     except (OSError, ScenarioFileError):
         return None
     return data if isinstance(data, dict) else None
@@ -111,7 +112,7 @@ def load_experiment(path: Path) -> ExperimentFile:
     if data is None:
         raise ScenarioError(str(path), "", "an experiment file must be a YAML mapping of keys to values")
     try:
-        return ExperimentFile.model_validate(data)
+        return ExperimentFile.model_validate(copy.deepcopy(data))
     except ValidationError as err:
         (key, problem), *more = problems_of(err, ExperimentFile)
         raise ScenarioError(str(path), key, problem, tuple(more)) from None
