@@ -45,3 +45,15 @@ def test_each_budget_line_has_its_labels_in_both_languages():
         assert BUDGET_LINE_LABELS[line.name] == line.en
         assert tr(line.en, "zh") == line.zh
         assert f"fiscal_{line.name}" in METRIC_NAMES
+
+
+def test_each_outcome_a_planner_weighs_says_which_way_is_better():
+    from simulation.engine.metrics import METRIC_BY_NAME
+
+    assert {m.better for m in METRICS} == {"lower", "higher", ""}
+    relapse_and_cost = ("relapse_rate", "cohort_poverty_rate", "poverty_person_years", "large_scale_relapse")
+    assert all(METRIC_BY_NAME[name].better == "lower" for name in (*relapse_and_cost, "fiscal_cost", "npl_ratio"))
+    assert all(METRIC_BY_NAME[f"fiscal_{line.name}"].better == "lower" for line in BUDGET_LINES)
+    incomes = [m for m in METRICS if m.unit == "yuan per person per year" and m.name != "poverty_line"]
+    assert incomes and all(m.better == "higher" for m in incomes if m.name != "transfer_income_pc")
+    assert METRIC_BY_NAME["transfer_income_pc"].better == ""  # more transfers: more need as much as more support

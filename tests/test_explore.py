@@ -176,6 +176,9 @@ def test_discover_refuses_an_outcome_that_is_never_bad(county: Path, tmp_path: P
     assert not (out / "discover-relapse_rate").exists()
     done = agrifin("discover", str(tmp_path), "--outcome", "relapse_rate", "--threshold", "0.1")
     assert done.returncode == 2 and "not an explore results folder" in done.stderr
+    done = agrifin("discover", str(out), "--outcome", "cohort_income_pc", "--threshold", "1000")
+    assert done.returncode == 2 and "for cohort_income_pc higher is better" in done.stderr
+    assert not (out / "discover-cohort_income_pc").exists()
 
 
 def test_an_explore_killed_part_way_and_resumed_gives_the_uninterrupted_tables(county: Path, tmp_path: Path):

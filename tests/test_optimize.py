@@ -214,6 +214,30 @@ def test_an_unknown_outcome_exits_2_and_leaves_no_folder(files: dict[str, str], 
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "outcome", "why"),
+    [
+        ("--robustness", "cohort_income_pc", "optimize minimises it, but for cohort_income_pc higher is better"),
+        ("--cost", "bank_equity", "optimize minimises it, but for bank_equity higher is better"),
+        (
+            "--constraint",
+            "loans_outstanding",
+            "a future is bad when it is above --bad-above, but for loans_outstanding it is neither better low nor high",
+        ),
+    ],
+)
+def test_an_outcome_that_is_not_better_low_cannot_be_minimised(
+    files: dict[str, str], tmp_path: Path, option: str, outcome: str, why: str
+):
+    out = tmp_path / "never"
+    done = subprocess.run(
+        [sys.executable, "-m", "simulation", *command(files, out), option, outcome], capture_output=True, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"{option} {outcome}: {why}; choose one where lower is better: relapse_rate," in done.stderr
+    assert not out.exists()
+
+
 def test_explore_and_optimize_on_dask_give_the_local_numbers(cluster: str, files: dict[str, str], tmp_path: Path):  # noqa: F811
     common = [
         "explore",

@@ -36,53 +36,106 @@ COUNTY_METRICS: tuple[Metric, ...] = (
         "Persons in households enrolled in the minimum living guarantee (dibao)",
         "last_year",
     ),
-    Metric("poverty_headcount", "share of persons", "FGT(0): persons below the poverty line", "last_year"),
-    Metric("poverty_gap", "share of line", "FGT(1): mean shortfall below the line, over all persons", "last_year"),
-    Metric("poverty_severity", "share of line squared", "FGT(2): squared shortfall, over all persons", "last_year"),
+    Metric(
+        "poverty_headcount", "share of persons", "FGT(0): persons below the poverty line", "last_year", better="lower"
+    ),
+    Metric(
+        "poverty_gap",
+        "share of line",
+        "FGT(1): mean shortfall below the line, over all persons",
+        "last_year",
+        better="lower",
+    ),
+    Metric(
+        "poverty_severity",
+        "share of line squared",
+        "FGT(2): squared shortfall, over all persons",
+        "last_year",
+        better="lower",
+    ),
     Metric(
         "poverty_headcount_net_of_medical",
         "share of persons",
         "Expenditure-adjusted: persons whose income less 12 months of out-of-pocket medical bills is under the line",
         "last_year",
+        better="lower",
     ),
-    Metric("at_risk_share", "share of persons", "Persons below the monitoring line (including the poor)", "last_year"),
+    Metric(
+        "at_risk_share",
+        "share of persons",
+        "Persons below the monitoring line (including the poor)",
+        "last_year",
+        better="lower",
+    ),
     Metric("calendar_year", "year", "Calendar year of the month (2021 for months 1-12 by default)", "max"),
     Metric(
         "poverty_line", "yuan per person per year", "Poverty line of the year (uprated by growth rules)", "last_year"
     ),
-    Metric("mean_income_pc", "yuan per person per year", "Mean rolling 12-month per-capita net income", "last_year"),
     Metric(
-        "farm_income_pc", "yuan per person per year", "Farm and asset net income this month, annualised", "last_year"
+        "mean_income_pc",
+        "yuan per person per year",
+        "Mean rolling 12-month per-capita net income",
+        "last_year",
+        better="higher",
     ),
-    Metric("wage_income_pc", "yuan per person per year", "Wage income this month, annualised", "last_year"),
+    Metric(
+        "farm_income_pc",
+        "yuan per person per year",
+        "Farm and asset net income this month, annualised",
+        "last_year",
+        better="higher",
+    ),
+    Metric(
+        "wage_income_pc", "yuan per person per year", "Wage income this month, annualised", "last_year", better="higher"
+    ),
     Metric(
         "transfer_income_pc", "yuan per person per year", "Government transfers this month, annualised", "last_year"
     ),
-    Metric("gini", "index 0-1", "Gini of per-capita income over persons (incomes floored at 0)", "last_year"),
-    Metric("distress_sales", "yuan", "Productive assets sold in distress (book value)", "sum"),
+    Metric(
+        "gini",
+        "index 0-1",
+        "Gini of per-capita income over persons (incomes floored at 0)",
+        "last_year",
+        better="lower",
+    ),
+    Metric("distress_sales", "yuan", "Productive assets sold in distress (book value)", "sum", better="lower"),
     Metric(
         "unmet_need_share",
         "share of households",
         "Households that could not pay subsistence and medical bills",
         "last_year",
+        better="lower",
     ),
     Metric("disaster_regions", "regions", "Regions hit by a disaster season this year", "last_year"),
-    Metric("property_income_pc", "yuan per person per year", "Land rent received this month, annualised", "last_year"),
-    Metric("fiscal_cost", "yuan", "Government outlays this month, all budget lines", "sum"),
+    Metric(
+        "property_income_pc",
+        "yuan per person per year",
+        "Land rent received this month, annualised",
+        "last_year",
+        better="higher",
+    ),
+    Metric("fiscal_cost", "yuan", "Government outlays this month, all budget lines", "sum", better="lower"),
     Metric(
         "large_scale_relapse",
         "0/1",
         "1 when, at an assessment, the ex-poor cohort's relapse rate in the county or any region passes the threshold",
         "max",
+        better="lower",
     ),
-    Metric("ledger_imbalance", "yuan", "Largest unexplained cash change of any sector this month", "max"),
+    Metric(
+        "ledger_imbalance", "yuan", "Largest unexplained cash change of any sector this month", "max", better="lower"
+    ),
 )
 
 
 def budget_metric(line: BudgetLine) -> Metric:
     """The monthly spending on a budget line, as a reported metric (``fiscal_<name>``)."""
     return Metric(
-        f"fiscal_{line.name}", "yuan", f"Government spending on the budget line {line.name} this month", "sum"
+        f"fiscal_{line.name}",
+        "yuan",
+        f"Government spending on the budget line {line.name} this month",
+        "sum",
+        better="lower",
     )
 
 

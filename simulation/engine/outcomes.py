@@ -46,24 +46,28 @@ COHORT_METRICS: tuple[Metric, ...] = (
         "Annual relapse hazard: ex-poor cohort households above the line at the previous assessment and "
         "below it at this one, over those above it (assessment months only; 0 in other months)",
         "assessments",
+        better="lower",
     ),
     Metric(
         "relapse_count",
         "households",
         "Ex-poor cohort households relapsing at this assessment (0 in other months)",
         "sum",
+        better="lower",
     ),
     Metric(
         "ever_relapsed_share",
         "share of households",
         "Ex-poor cohort households that have relapsed at least once since month 0",
         "last",
+        better="lower",
     ),
     Metric(
         "cohort_poverty_rate",
         "share of persons",
         "Persons of the ex-poor cohort below the poverty line (rolling 12-month income)",
         "last_year",
+        better="lower",
     ),
     Metric(
         "new_poor_count",
@@ -71,6 +75,7 @@ COHORT_METRICS: tuple[Metric, ...] = (
         "Never-registered households (monitored and general cohorts) above the line at the previous "
         "assessment and below it at this one (0 in other months)",
         "sum",
+        better="lower",
     ),
     Metric(
         "new_poor_rate",
@@ -78,12 +83,14 @@ COHORT_METRICS: tuple[Metric, ...] = (
         "new_poor_count over the never-registered households above the line at the previous assessment "
         "(assessment months only)",
         "assessments",
+        better="lower",
     ),
     Metric(
         "poverty_person_years",
         "person-years",
         "Persons below the poverty line, whole county, counted as 1/12 of a person-year each month",
         "sum",
+        better="lower",
     ),
     Metric(
         "cohort_income_pc",
@@ -91,6 +98,7 @@ COHORT_METRICS: tuple[Metric, ...] = (
         "Mean rolling 12-month per-capita net income of the ex-poor cohort (its December value is the calendar "
         "year's income; the official figure for registered and lifted-out people)",
         "last_year",
+        better="higher",
     ),
 )
 

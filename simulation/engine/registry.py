@@ -81,6 +81,11 @@ class Metric:
     description: str
     summary: str  # "sum" | "last_year" | "assessments" | "last" | "max" | "min"
     built: bool = True  # False: the mechanism behind it is not simulated yet (always 0)
+    # which way is better for the county's households and purse: "lower" (relapse, poverty, losses,
+    # public spending), "higher" (income, institutions' equity, monitoring's hit rates) or "" (a level
+    # or a flow with no good direction: loans outstanding, premiums). optimize and discover read it,
+    # so that an outcome cannot be minimised, or called bad when high, the wrong way round.
+    better: str = ""
 
 
 @dataclass(frozen=True)

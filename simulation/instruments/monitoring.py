@@ -43,20 +43,26 @@ MONITORING_METRICS: tuple[Metric, ...] = (
     ),
     Metric("new_flags", "flags", "Flags raised this month (a household already monitored may be flagged again)", "sum"),
     Metric(
-        "monitoring_precision", "share", "Monitored households truly at risk (below the monitoring line)", "last_year"
+        "monitoring_precision",
+        "share",
+        "Monitored households truly at risk (below the monitoring line)",
+        "last_year",
+        better="higher",
     ),
-    Metric("monitoring_recall", "share", "Households at risk that are monitored", "last_year"),
+    Metric("monitoring_recall", "share", "Households at risk that are monitored", "last_year", better="higher"),
     Metric(
         "relapses_flagged_share",
         "share",
         "Relapses at the assessment that had been flagged beforehand (0 in other months)",
         "assessments",
+        better="higher",
     ),
     Metric(
         "monitoring_lead_months",
         "months",
         "Mean months from first flag to the assessment, over flagged relapses (0 in other months)",
         "assessments",
+        better="higher",
     ),
     Metric("assistance_paid", "yuan", "Targeted assistance paid to monitored households", "sum"),
     Metric("loans_restructured", "loans", "Loans in arrears restructured for monitored households", "sum"),

@@ -40,10 +40,14 @@ RISK_SHARING_LINES = (
 # what risk sharing reports each month
 RISK_SHARING_METRICS: tuple[Metric, ...] = (
     Metric(
-        "guarantor_equity", "yuan", "Financing guarantor's net assets (cash less compensation reserve)", "last_year"
+        "guarantor_equity",
+        "yuan",
+        "Financing guarantor's net assets (cash less compensation reserve)",
+        "last_year",
+        better="higher",
     ),
     Metric("guarantor_leverage", "x net assets", "Guarantees outstanding over the guarantor's net assets", "last_year"),
-    Metric("guarantor_insolvent", "0/1", "1 once the guarantor's net assets are gone", "max"),
+    Metric("guarantor_insolvent", "0/1", "1 once the guarantor's net assets are gone", "max", better="lower"),
     Metric("guarantee_outstanding", "yuan", "Principal of live and pending loans the guarantor covers", "last_year"),
     Metric(
         "guarantees_refused",
@@ -53,17 +57,32 @@ RISK_SHARING_METRICS: tuple[Metric, ...] = (
         "sum",
     ),
     Metric("guarantee_fee_rate", "per year of principal", "Fee the guarantor charges on new guarantees", "max"),
-    Metric("guarantor_stress", "0-1", "Guarantor's stress: leverage near the cap or equity towards its floor", "max"),
-    Metric("guarantor_equity_min", "yuan", "Lowest net assets of the guarantor over the run", "min"),
-    Metric("credit_losses_guarantor", "yuan", "Written-off losses paid by the guarantor", "sum"),
-    Metric("credit_losses_reguarantor", "yuan", "Written-off losses paid by the re-guarantee fund", "sum"),
+    Metric(
+        "guarantor_stress",
+        "0-1",
+        "Guarantor's stress: leverage near the cap or equity towards its floor",
+        "max",
+        better="lower",
+    ),
+    Metric("guarantor_equity_min", "yuan", "Lowest net assets of the guarantor over the run", "min", better="higher"),
+    Metric("credit_losses_guarantor", "yuan", "Written-off losses paid by the guarantor", "sum", better="lower"),
+    Metric(
+        "credit_losses_reguarantor", "yuan", "Written-off losses paid by the re-guarantee fund", "sum", better="lower"
+    ),
     Metric(
         "credit_losses_government",
         "yuan",
         "Written-off losses paid by local government (its risk share and any fallback for an insolvent guarantor)",
         "sum",
+        better="lower",
     ),
-    Metric("credit_losses_risk_fund", "yuan", "Written-off losses paid by the county risk compensation fund", "sum"),
+    Metric(
+        "credit_losses_risk_fund",
+        "yuan",
+        "Written-off losses paid by the county risk compensation fund",
+        "sum",
+        better="lower",
+    ),
     Metric("risk_fund_balance", "yuan", "County risk compensation fund balance", "last_year"),
 )
 

@@ -41,7 +41,7 @@ ENTERPRISE_PRODUCT = PRODUCTS.index("enterprise_working_capital")
 
 # what the value chain reports each month
 VALUE_CHAIN_METRICS: tuple[Metric, ...] = (
-    Metric("enterprise_defaults", "enterprises", "Leading enterprises defaulting this month", "sum"),
+    Metric("enterprise_defaults", "enterprises", "Leading enterprises defaulting this month", "sum", better="lower"),
     Metric("enterprises_active", "enterprises", "Leading enterprises still operating", "last_year"),
     Metric("enterprise_cash", "yuan", "Cash of the leading enterprises", "last_year"),
     Metric("contract_share", "share", "Farming households selling under an active contract", "last_year"),
@@ -50,9 +50,12 @@ VALUE_CHAIN_METRICS: tuple[Metric, ...] = (
         "yuan per person per year",
         "Mean per-capita income of households under an active contract",
         "last_year",
+        better="higher",
     ),
     Metric("coop_loans_outstanding", "yuan", "Cooperatives' loans outstanding (on-lent as input credit)", "last_year"),
-    Metric("side_selling", "households", "Contracted farmers who side-sold (and lost the contract)", "sum"),
+    Metric(
+        "side_selling", "households", "Contracted farmers who side-sold (and lost the contract)", "sum", better="lower"
+    ),
     Metric("joint_liability_paid", "yuan", "Paid by cooperative members for other members' unpaid credit", "sum"),
     Metric("contract_purchases", "yuan", "Produce bought by enterprises under contract", "sum"),
 )

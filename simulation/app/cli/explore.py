@@ -208,6 +208,7 @@ def discover(
 
     import numpy as np
 
+    from simulation.engine.metrics import METRIC_BY_NAME
     from simulation.experiments.discover import NothingToDiscoverError, boxes_table, ema_analysis, peeling_table
     from simulation.experiments.discover import discover as find
     from simulation.outputs.results import write_atomic
@@ -217,6 +218,11 @@ def discover(
     if outcome not in outcomes.columns:
         known = ", ".join(c for c in outcomes.columns if c not in ("point", "replicate"))
         raise BadInput(f"--outcome {outcome}: not an outcome of {folder}; choose one of {known}")
+    if getattr(METRIC_BY_NAME.get(outcome), "better", "") == "higher":
+        raise BadInput(
+            f"--outcome {outcome}: discover finds where an outcome is above --threshold (bad), "
+            f"but for {outcome} higher is better; choose an outcome where high is bad"
+        )
     if threshold is None:
         if outcome != "large_scale_relapse":
             raise BadInput(f"--threshold: give the value of {outcome} above which an experiment is bad")

@@ -20,11 +20,22 @@ FUTURE_SEED_OFFSET = 104729  # the stress futures are drawn from another stream 
 
 
 def check_outcome(name: str, option: str) -> None:
-    """Refuse an outcome the run summary does not have (exit 2)."""
-    from simulation.engine.metrics import METRIC_NAMES
+    """Refuse an outcome the run summary does not have, or one for which lower is not better (exit 2).
+
+    The search minimises ``--robustness`` and ``--cost`` and calls a future bad when
+    ``--constraint`` is high: given an outcome where higher is better (income, equity), it
+    would look for the worst policies and call them robust.
+    """
+    from simulation.engine.metrics import METRIC_BY_NAME, METRIC_NAMES
 
     if name not in METRIC_NAMES:
         raise BadInput(f"{option} {name}: unknown outcome; choose one of {', '.join(METRIC_NAMES)}")
+    better = METRIC_BY_NAME[name].better
+    if better != "lower":
+        why = "higher is better" if better == "higher" else "it is neither better low nor high"
+        lower = ", ".join(m.name for m in METRIC_BY_NAME.values() if m.better == "lower")
+        use = "a future is bad when it is above --bad-above" if option == "--constraint" else "optimize minimises it"
+        raise BadInput(f"{option} {name}: {use}, but for {name} {why}; choose one where lower is better: {lower}")
 
 
 def claim(opts: RunOptions, label: str, fingerprint: str) -> Any:

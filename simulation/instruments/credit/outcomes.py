@@ -41,13 +41,17 @@ CREDIT_METRICS: tuple[Metric, ...] = (
         "share",
         "Non-performing loans (defaulted, not yet written off) over loans outstanding",
         "last_year",
+        better="lower",
     ),
-    Metric("npl_ratio_microcredit", "share", "Non-performing share of the microcredit balance", "last_year"),
+    Metric(
+        "npl_ratio_microcredit", "share", "Non-performing share of the microcredit balance", "last_year", better="lower"
+    ),
     Metric(
         "npl_ratio_chain",
         "share",
         "Non-performing share of the value-chain loan balance (cooperatives, enterprises)",
         "last_year",
+        better="lower",
     ),
     Metric("chain_loans_outstanding", "yuan", "Balance of value-chain loans (cooperatives, enterprises)", "last_year"),
     Metric(
@@ -56,20 +60,21 @@ CREDIT_METRICS: tuple[Metric, ...] = (
         "Banks' profit this month (interest and subsidy less funding, servicing and provision charges)",
         "sum",
     ),
-    Metric("bank_equity", "yuan", "Banks' equity", "last_year"),
-    Metric("credit_losses_bank", "yuan", "Written-off losses borne by banks", "sum"),
+    Metric("bank_equity", "yuan", "Banks' equity", "last_year", better="higher"),
+    Metric("credit_losses_bank", "yuan", "Written-off losses borne by banks", "sum", better="lower"),
     Metric("interest_subsidy_paid", "yuan", "Interest paid by government on performing subsidised loans", "sum"),
-    Metric("loan_defaults", "loans", "Loans reaching the default threshold of days past due", "sum"),
+    Metric("loan_defaults", "loans", "Loans reaching the default threshold of days past due", "sum", better="lower"),
     Metric("loans_disbursed", "loans", "Loans paid out", "sum"),
-    Metric("repayment_rate", "share", "Paid over due this month (scheduled and arrears)", "last_year"),
+    Metric("repayment_rate", "share", "Paid over due this month (scheduled and arrears)", "last_year", better="higher"),
     Metric("guaranteed_loans", "loans", "Guaranteed loans paid out (households, cooperatives, enterprises)", "sum"),
     Metric("guaranteed_disbursed", "yuan", "Principal of guaranteed loans paid out", "sum"),
-    Metric("guaranteed_defaults", "loans", "Guaranteed loans reaching the default threshold", "sum"),
+    Metric("guaranteed_defaults", "loans", "Guaranteed loans reaching the default threshold", "sum", better="lower"),
     Metric(
         "guaranteed_default_rate",
         "share",
         "Guaranteed loans defaulting over guaranteed loans paid out (summary: over the whole run)",
         "last_year",
+        better="lower",
     ),
     Metric(
         "guaranteed_coverage",
@@ -77,7 +82,7 @@ CREDIT_METRICS: tuple[Metric, ...] = (
         "Households farming their own land with a live guaranteed loan, over those households",
         "last_year",
     ),
-    Metric("loans_diverted", "loans", "Investment loans spent on consumption (detected or not)", "sum"),
+    Metric("loans_diverted", "loans", "Investment loans spent on consumption (detected or not)", "sum", better="lower"),
     Metric("diversions_caught", "loans", "Diversions detected by loan-use monitoring", "sum"),
 )
 CREDIT_METRICS += tuple(

@@ -39,7 +39,7 @@ INSURANCE_METRICS: tuple[Metric, ...] = (
     Metric("agricultural_claims", "yuan", "Agricultural insurance claims paid", "sum"),
     Metric("anti_poverty_claims", "yuan", "Anti-poverty insurance payouts", "sum"),
     Metric("anti_poverty_insured", "share of households", "Households covered by anti-poverty insurance", "last_year"),
-    Metric("insurer_equity", "yuan", "Insurer's capital plus underwriting result", "last_year"),
+    Metric("insurer_equity", "yuan", "Insurer's capital plus underwriting result", "last_year", better="higher"),
 )
 
 
