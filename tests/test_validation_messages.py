@@ -84,3 +84,40 @@ def test_a_scenario_error_raised_in_another_process_arrives_whole():
         future = pool.submit(load_scenario, "no-such-county.yaml")
         raised = future.exception()
     assert isinstance(raised, ScenarioError) and "no-such-county.yaml" in str(raised)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD_EXPERIMENTS = {
+    "misspelt vary key": (
+        "experiment: sweep\nscenario: baseline\nvary:\n  transfers.dibao_takup: {low: 0.4, high: 0.9}\n",
+        "vary.transfers.dibao_takup: 0.4: unknown key; did you mean 'dibao_takeup'?",
+    ),
+    "value out of range": (
+        "experiment: sweep\nscenario: baseline\nvary:\n  transfers.dibao_takeup: [0.5, 1.7]\n",
+        "vary.transfers.dibao_takeup: 1.7: Input should be less than or equal to 1",
+    ),
+    "missing policy": (
+        "experiment: compare\nscenario: baseline\npolicies: [no_such_policy]\n",
+        "policies.0: ",  # then the path it was looked for at, next to the experiment file
+    ),
+    "bad override": (
+        "experiment: compare\nscenario: baseline\nset:\n  credit.repayment_reserve_month: 2\n",
+        "set.credit.repayment_reserve_month: 2: unknown key",
+    ),
+}
+
+
+def test_validate_checks_a_saved_experiment_and_its_scenarios(tmp_path, capsys, monkeypatch):
+    shipped = ROOT / "experiments" / "dibao_monitoring.yaml"
+    status, out, err = agrifin("validate", str(shipped), capsys=capsys, monkeypatch=monkeypatch)
+    assert (status, err) == (0, "")
+    assert out == f"ok: {shipped} (sweep experiment, 1 scenario, 2 varied keys)\n"
+
+    for name, (text, problem) in BAD_EXPERIMENTS.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.yaml"
+        path.write_text(text)
+        status, out, err = agrifin("validate", str(path), capsys=capsys, monkeypatch=monkeypatch)
+        assert status == 2 and out == "", name
+        assert err.startswith(f"agrifin: {path}: {problem}") and len(err.splitlines()) == 1, (name, err)
+    status, _, err = agrifin("validate", str(tmp_path / "missing_policy.yaml"), capsys=capsys, monkeypatch=monkeypatch)
+    assert err.rstrip().endswith("/no_such_policy: file not found")

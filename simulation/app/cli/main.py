@@ -127,6 +127,7 @@ def run(scenario: Path, extra_outcomes: tuple[dict[str, Any], ...], **options: A
 @encoding_option
 def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
     """Check scenario files: one line per good file, one line per problem of a bad one."""
+    from simulation.app.cli.experiment_file import is_experiment_file
     from simulation.experiments.levers import check_space_file, space_kind
 
     bad = 0
@@ -134,6 +135,9 @@ def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
         try:
             if space_kind(path):  # scenarios/uncertainties.yaml, levers.yaml: checked on the baseline
                 click.echo(check_space_file(path))
+                continue
+            if is_experiment_file(path):  # experiments/*.yaml: the file, its scenarios, overrides and ranges
+                click.echo(check_experiment_file(path, encoding))
                 continue
             sc = load_scenario(path, encoding=encoding)
             click.echo(f"ok: {path} ({sc.name})")
@@ -143,6 +147,48 @@ def validate(scenarios: tuple[Path, ...], encoding: str | None) -> None:
             bad += 1
     if bad:
         raise SystemExit(2)
+
+
+def check_experiment_file(path: Path, encoding: str | None) -> str:
+    """Check a saved experiment as its command would read it; the ``ok`` line.
+
+    The file's keys; each scenario it names, with its ``set`` overrides, households and
+    years; each varied key at the ends of its range (or at each listed value) on the base.
+
+    Raises:
+        ScenarioError: the first problem found, naming the experiment file and its key.
+    """
+    from simulation.app.cli.experiment_file import Range, load_experiment, scenario_path
+
+    experiment = load_experiment(path)
+    sizes = {"population.households": experiment.households, "horizon.years": experiment.years}
+    overrides = {**{k: v for k, v in sizes.items() if v is not None}, **experiment.set}
+    named = [("scenario", experiment.scenario)]
+    named += [(f"policies.{i}", p) for i, p in enumerate(experiment.policies)]
+    named += [(f"stress.{i}", p) for i, p in enumerate(experiment.stress)]
+    base = scenario_path(experiment.scenario, path)
+    changes = [("set", key, value) for key, value in experiment.set.items()]
+    for key, spec in experiment.vary.items():
+        changes += [("vary", key, value) for value in ((spec.low, spec.high) if isinstance(spec, Range) else spec)]
+    for key, name in named[:1]:  # the base as written
+        check_loads(path, key, scenario_path(name, path), {}, encoding)
+    for section, key, value in changes:  # each override alone on the base: a problem is named by its own key
+        check_loads(path, f"{section}.{key}", base, {key: value}, encoding, shown=value)
+    for key, name in named:  # every scenario as the experiment runs it
+        check_loads(path, key, scenario_path(name, path), overrides, encoding)
+    scenarios = f"{len(named)} scenario{'s' if len(named) > 1 else ''}"
+    return f"ok: {path} ({experiment.experiment} experiment, {scenarios}, {len(experiment.vary)} varied keys)"
+
+
+def check_loads(
+    experiment: Path, key: str, scenario: Path, overrides: dict[str, Any], encoding: str | None, shown: Any = None
+) -> None:
+    """Load ``scenario`` with ``overrides``; a problem is raised against ``experiment`` and its ``key``."""
+    try:
+        load_scenario(scenario, overrides, encoding)
+    except ScenarioError as err:
+        problem = err.lines[0] if shown is None else f"{shown!r}: {err.problem}"
+        raise ScenarioError(str(experiment), key, problem) from None
 
 
 @cli.command()
